@@ -1,0 +1,103 @@
+"""Extractive answers: the best sentences of the retrieved passages, quoted verbatim and cited."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from assistant.records import Answer, AnswerSentence, Citation, Hit
+from assistant.sentences import Span, split_sentences
+
+__all__ = ["Candidate", "SentenceScoring", "build_answer", "candidates", "near_duplicate_key"]
+
+
+class SentenceScoring(Protocol):
+    """Scores candidate sentences for a question: shape ``(len(sentences),)``, in [0, 1], higher is better."""
+
+    def score(self, question: str, sentences: Sequence[str], *, passage_scores: Sequence[float] | None = None) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence of a retrieved passage; ``span`` offsets are into the article's text."""
+
+    span: Span
+    hit: Hit
+    passage_rank: int  # 0 for the best passage
+
+
+_MIN_WORDS = 4
+
+
+def candidates(hits: Sequence[Hit]) -> list[Candidate]:
+    """Sentences of ``hits`` in passage order; a sentence seen in an earlier (overlapping) passage of
+    the same article is kept once, under the best-ranked passage. Fragments under four words —
+    bylines, captions, headings — are not answers on their own."""
+    seen: set[tuple[str, int]] = set()
+    out: list[Candidate] = []
+    for rank, hit in enumerate(hits):
+        for span in split_sentences(hit.text, offset=hit.start):
+            key = (hit.article_id, span.start)
+            if key in seen or len(span.sentence.split()) < _MIN_WORDS:
+                continue
+            seen.add(key)
+            out.append(Candidate(span, hit, rank))
+    return out
+
+
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def near_duplicate_key(sentence: str) -> str:
+    """Sentences equal after lower-casing and dropping punctuation and spacing count as one: the same
+    wire sentence run by several outlets."""
+    return _NON_WORD.sub(" ", sentence.lower()).strip()
+
+
+def _citation(c: Candidate) -> Citation:
+    h = c.hit
+    return Citation(h.article_id, h.title, h.source, h.date, h.url, c.span.sentence, c.span.start, c.span.end)
+
+
+def build_answer(
+    question: str,
+    query: str,
+    found: Sequence[Candidate],
+    scores: np.ndarray,
+    hits: Sequence[Hit],
+    max_sentences: int,
+    min_confidence: float,
+) -> Answer:
+    """The best ``max_sentences`` sentences by score, near-duplicates merged (the merged ones become
+    ``also_reported_by``). Below ``min_confidence`` for the best sentence, the answer abstains."""
+    order = sorted(range(len(found)), key=lambda i: (-float(scores[i]), found[i].passage_rank, found[i].span.start))
+    groups: dict[str, list[int]] = {}
+    for i in order:
+        groups.setdefault(near_duplicate_key(found[i].span.sentence), []).append(i)
+    picked: list[AnswerSentence] = []
+    used: set[str] = set()
+    for i in order:
+        key = near_duplicate_key(found[i].span.sentence)
+        if key in used:
+            continue
+        used.add(key)
+        others = tuple(
+            _citation(found[j]) for j in groups[key][1:] if found[j].hit.article_id != found[i].hit.article_id
+        )
+        picked.append(AnswerSentence(found[i].span.sentence, _citation(found[i]), float(scores[i]), others))
+        if len(picked) == max_sentences:
+            break
+    confidence = picked[0].score if picked else 0.0
+    is_answer = bool(picked) and confidence >= min_confidence
+    return Answer(
+        question=question,
+        query=query,
+        sentences=tuple(picked) if is_answer else (),
+        confidence=confidence,
+        is_answer=is_answer,
+        searched=tuple(hits),
+    )

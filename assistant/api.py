@@ -1,0 +1,187 @@
+"""The Python API: load an index once, then ask questions and search."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from assistant.answer import SentenceScoring, build_answer, candidates
+from assistant.chat import Conversation, Turn, resolve
+from assistant.records import Answer, AnswerSentence, AskSettings, Citation, Filters, Hit
+from assistant.retrieve import FusionWeights, Retriever
+from index.embed import Embedder, SentenceTransformerEmbedder
+from index.errors import IndexMismatchError
+from index.store import IndexStore, Stats
+
+__all__ = ["Assistant"]
+
+logger = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 2000  # longer questions are cut: nothing useful is that long, and time stays bounded
+
+
+class Assistant:
+    """Answers questions over one index. Build it with :meth:`load`; ``__init__`` only wires parts."""
+
+    def __init__(
+        self,
+        store: IndexStore,
+        retriever: Retriever,
+        scorer: SentenceScoring,
+        settings: AskSettings,
+    ) -> None:
+        self.store = store
+        self.retriever = retriever
+        self.scorer = scorer
+        self.settings = settings
+        self._lock = threading.RLock()
+        self._generation = store.manifest.generation
+
+    @classmethod
+    def load(
+        cls,
+        index_dir: str | os.PathLike[str],
+        settings: AskSettings | None = None,
+        model: str | None = None,
+        embedder: Embedder | None = None,
+        scorer: SentenceScoring | None = None,
+        weights: FusionWeights | None = None,
+    ) -> Assistant:
+        """Open the index at ``index_dir`` and load the embedding model it was built with (or
+        ``embedder``), and the sentence scorer. Fails with a clear error if the index is missing,
+        damaged, or was built with another model than ``model``."""
+        settings = settings or AskSettings()
+        store = IndexStore.open(Path(index_dir))
+        if model is not None and model != store.model:
+            raise IndexMismatchError(f"{index_dir} was built with {store.model!r}, not {model!r}.")
+        vectors, lexical = store.load_derived()
+        if embedder is None:
+            embedder = SentenceTransformerEmbedder.from_name(store.model)
+        if embedder.dim != store.dim:
+            raise IndexMismatchError(f"{index_dir} holds {store.dim}-d vectors but the model gives {embedder.dim}-d.")
+        if scorer is None:
+            from assistant.score import SentenceScorer
+
+            scorer = SentenceScorer.load(embedder=embedder)
+        retriever = Retriever(store, vectors, lexical, embedder, settings.retrieval, weights)
+        return cls(store, retriever, scorer, settings)
+
+    # -- keeping up with ingests ---------------------------------------------------------------
+
+    def refresh(self) -> bool:
+        """Reload the search files if an ingest has published new ones since; True if it did."""
+        with self._lock:
+            try:
+                fresh = IndexStore.open(self.store.path)
+            except Exception:  # a half-written index is not ours to judge here: keep serving the old one
+                logger.exception("could not reopen %s; still serving the loaded index", self.store.path)
+                return False
+            if fresh.manifest.generation == self._generation and fresh.is_current():
+                fresh.close()
+                return False
+            vectors, lexical = fresh.load_derived()
+            old = self.store
+            self.store = fresh
+            self.retriever = Retriever(fresh, vectors, lexical, self.retriever.embedder, self.retriever.mode, self.retriever.weights)
+            self._generation = fresh.manifest.generation
+            old.close()
+            return True
+
+    # -- asking --------------------------------------------------------------------------------
+
+    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
+        """Passages for ``query``, best first (reranked by sentence evidence when ``rerank`` is on)."""
+        query = _clean_question(query)
+        with self._lock:
+            hits, _, _ = self.retriever.ranked(query, max(k, self.settings.passages), filters)
+            if self.settings.rerank and hits:
+                found = candidates(hits[: self.settings.passages])
+                scores = self._score(query, found, hits)
+                hits = _rerank(hits, found, scores, self.settings.passages)
+            return hits[:k]
+
+    def ask(self, question: str, conversation: Conversation | None = None, filters: Filters | None = None) -> Answer:
+        """Answer ``question`` with up to ``max_sentences`` cited sentences, or abstain.
+
+        With a ``conversation``, a follow-up is resolved against its earlier turns, and the turn is
+        added to it.
+        """
+        question = _clean_question(question)
+        query = resolve(question, conversation)
+        with self._lock:
+            if not query.strip():
+                answer = Answer(question, query, (), 0.0, False, ())
+            else:
+                hits, _, _ = self.retriever.ranked(query, self.settings.passages, filters)
+                found = candidates(hits)
+                scores = self._score(query, found, hits)
+                if self.settings.rerank and hits:
+                    hits = _rerank(hits, found, scores, len(hits))
+                answer = build_answer(
+                    question, query, found, scores, hits, self.settings.max_sentences, self.settings.min_confidence
+                )
+                answer = self._with_syndicated_copies(answer)
+        if conversation is not None:
+            conversation.add(Turn(question, query, answer))
+        return answer
+
+    def _score(self, query: str, found: Sequence, hits: Sequence[Hit]) -> np.ndarray:  # type: ignore[type-arg]
+        if not found:
+            return np.zeros(0, dtype=np.float32)
+        rank_of = {h.chunk_id: r for r, h in enumerate(hits)}
+        passage = [1.0 / (1.0 + rank_of.get(c.hit.chunk_id, len(hits))) for c in found]
+        return self.scorer.score(query, [c.span.sentence for c in found], passage_scores=passage)
+
+    def _with_syndicated_copies(self, answer: Answer) -> Answer:
+        """Add the duplicates ingest merged into the cited article (syndicated copies) wherever the
+        sentence stands verbatim in them, so the answer can say how many outlets ran it."""
+        if not answer.sentences:
+            return answer
+        out = []
+        for s in answer.sentences:
+            extra = list(s.also_reported_by)
+            for dup in self.store.duplicates_of(s.citation.article_id):
+                at = dup.text.find(s.text)
+                if at >= 0:
+                    extra.append(Citation(dup.id, dup.title, dup.source, dup.date, dup.url, s.text, at, at + len(s.text)))
+            out.append(AnswerSentence(s.text, s.citation, s.score, tuple(extra)))
+        return Answer(answer.question, answer.query, tuple(out), answer.confidence, answer.is_answer, answer.searched)
+
+    # -- the corpus ----------------------------------------------------------------------------
+
+    def article_text(self, article_id: str) -> str:
+        article = self.store.article(article_id)
+        if article is None:
+            raise KeyError(article_id)
+        return article.text
+
+    def stats(self) -> Stats:
+        return self.store.stats()
+
+    def score_sentences(self, question: str, sentences: Sequence[str]) -> np.ndarray:
+        return self.scorer.score(question, sentences)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def _clean_question(text: str) -> str:
+    text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text[: MAX_QUESTION_CHARS * 2])
+    return " ".join(text.split())[:MAX_QUESTION_CHARS]
+
+
+def _rerank(hits: Sequence[Hit], found: Sequence, scores: np.ndarray, limit: int) -> list[Hit]:  # type: ignore[type-arg]
+    """Passages reordered by their best sentence's score, blended with their fused rank, so a
+    passage that holds a sentence answering the question rises; passages beyond ``limit`` keep
+    their order after the reranked ones."""
+    best: dict[int, float] = {}
+    for c, s in zip(found, scores):
+        best[c.hit.chunk_id] = max(best.get(c.hit.chunk_id, 0.0), float(s))
+    head = list(hits[:limit])
+    order = sorted(range(len(head)), key=lambda r: -(best.get(head[r].chunk_id, 0.0) + 0.5 / (1 + r)))
+    return [head[r] for r in order] + list(hits[limit:])

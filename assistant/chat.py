@@ -1,0 +1,99 @@
+"""Conversations: follow-up questions resolved against earlier turns, without a generative model.
+
+A follow-up such as "And where did it happen?" says too little to search on. When a question leans
+on the conversation (pronouns, a leading "and"/"what about", or too few words of its own), the
+query carries the earlier subject along: the new question first and twice (so its own words weigh
+most in BM25 and lead the embedded text), then the salient words of the previous query and of the
+answer's best sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.records import Answer
+
+__all__ = ["Conversation", "Turn", "is_follow_up", "resolve"]
+
+
+@dataclass(frozen=True)
+class Turn:
+    question: str
+    query: str
+    answer: Answer | None
+
+
+@dataclass
+class Conversation:
+    """The turns of one chat, oldest first. ``Assistant.ask`` appends to it."""
+
+    turns: list[Turn] = field(default_factory=list)
+
+    def add(self, turn: Turn) -> None:
+        self.turns.append(turn)
+
+    def clear(self) -> None:
+        self.turns.clear()
+
+    @property
+    def last(self) -> Turn | None:
+        return self.turns[-1] if self.turns else None
+
+
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
+_REFERRING = {
+    "he", "she", "it", "they", "him", "her", "them", "his", "hers", "its", "their", "theirs",
+    "this", "that", "these", "those", "there", "then", "the same", "such",
+}
+_OPENERS = ("and ", "but ", "also ", "what about", "how about", "and?", "so ", "then ")
+_QUESTION_WORDS = {
+    "who", "whom", "whose", "what", "when", "where", "why", "how", "which", "did", "does", "do", "is", "are",
+    "was", "were", "will", "would", "can", "could", "has", "have", "had", "many", "much", "long", "about",
+}
+_STOP = _QUESTION_WORDS | _REFERRING | {
+    "a", "an", "the", "of", "in", "on", "at", "to", "for", "by", "with", "from", "and", "or", "but", "as",
+    "be", "been", "being", "it's", "that's", "into", "after", "before", "over", "also", "so", "than", "not",
+    "no", "yes", "you", "i", "we", "me", "my", "our", "your", "say", "said", "tell", "happen", "happened",
+}
+
+
+def content_words(text: str) -> list[str]:
+    """Words of ``text`` that carry its subject, in order, without repeats (case kept)."""
+    seen: set[str] = set()
+    out = []
+    for w in _WORD.findall(text):
+        low = w.lower()
+        if low in _STOP or low in seen or len(low) < 2:
+            continue
+        seen.add(low)
+        out.append(w)
+    return out
+
+
+def is_follow_up(question: str) -> bool:
+    """Whether ``question`` leans on earlier turns to be understood."""
+    low = question.strip().lower()
+    words = [w.lower() for w in _WORD.findall(low)]
+    if low.startswith(_OPENERS):
+        return True
+    if any(w in _REFERRING for w in words):
+        return True
+    return len(content_words(question)) <= 1
+
+
+def resolve(question: str, conversation: Conversation | None) -> str:
+    """The query to search for ``question`` in ``conversation`` (the question itself when it stands
+    alone or when there is nothing earlier to lean on)."""
+    last = conversation.last if conversation else None
+    if last is None or not is_follow_up(question):
+        return question
+    own = {w.lower() for w in content_words(question)}
+    carried = [w for w in content_words(last.query) if w.lower() not in own]
+    if last.answer is not None and last.answer.sentences:
+        best = last.answer.sentences[0].text
+        capitalised = [w for w in content_words(best) if w[0].isupper() and w.lower() not in own]
+        carried += [w for w in capitalised[:6] if w not in carried]
+    if not carried:
+        return question
+    return f"{question} {question} {' '.join(carried)}"

@@ -1,0 +1,352 @@
+"""The ``newsqa`` command: ingest, delete, stats, ask, chat, serve, demo and eval.
+
+Exit status: 0 success; 1 an error (message on stderr); 2 bad usage; 3 ingest finished but skipped
+some records (each listed with file:line and reason).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+__all__ = ["main"]
+
+logger = logging.getLogger("newsqa")
+
+EXIT_SKIPPED = 3
+
+
+def _offline_defaults() -> None:
+    # Models come from installed packages: never reach for a hub at run time.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _settings(args: argparse.Namespace, progress: bool = False):  # type: ignore[no-untyped-def]
+    from assistant.settings import Settings
+
+    return Settings(
+        model=args.model,
+        chunk_tokens=getattr(args, "chunk_tokens", 200),
+        chunk_overlap=getattr(args, "chunk_overlap", 40),
+        faiss_kind=getattr(args, "faiss", "flat"),
+        progress=progress,
+    )
+
+
+def _count_hint(paths: Sequence[str]) -> int | None:
+    """Lines of the JSONL inputs, for the progress bar's total; None when other formats are in."""
+    total = 0
+    for p in paths:
+        path = Path(p)
+        if path.is_file() and path.name.endswith((".jsonl", ".ndjson")):
+            with open(path, "rb") as f:
+                total += sum(1 for line in f if line.strip())
+        elif path.is_file() and path.name.endswith((".jsonl.gz", ".ndjson.gz")):
+            try:
+                with gzip.open(path, "rb") as f:
+                    total += sum(1 for line in f if line.strip())
+            except (OSError, EOFError):
+                return None
+        else:
+            return None
+    return total
+
+
+def run_ingest(paths: Sequence[str], index: str, settings, columns=None, quiet: bool = False):  # type: ignore[no-untyped-def]
+    """Ingest with a progress bar on stderr; returns the report."""
+    from tqdm import tqdm
+
+    from index.ingest import ingest
+
+    bar = tqdm(total=_count_hint(paths), unit="article", desc="ingesting", disable=quiet, file=sys.stderr)
+    try:
+        return ingest(
+            paths, index, settings.load_embedder, settings.model, settings.chunker(), columns=columns,
+            faiss_kind=settings.faiss_kind, progress=bar.update,
+        )
+    finally:
+        bar.close()
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from corpus.load import ColumnMap
+
+    columns = ColumnMap.parse(args.columns) if args.columns else None
+    report = run_ingest(args.paths, args.index, _settings(args), columns, quiet=args.quiet)
+    if args.json:
+        data = asdict(report)
+        data["skipped"] = [{"place": s.place, "reason": s.reason} for s in report.skipped]
+        print(json.dumps(data, indent=2))
+    else:
+        print(report.summary())
+    return EXIT_SKIPPED if report.skipped else 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    from index.ingest import delete
+
+    settings = _settings(args)
+    report = delete(args.ids, args.index, settings.load_embedder, settings.chunker())
+    print(f"deleted: {len(report.deleted)}  not found: {len(report.missing)}")
+    for article_id in report.missing:
+        print(f"  not in the index: {article_id}")
+    for article_id in report.promoted:
+        print(f"  duplicate now kept in place of a deleted article: {article_id}")
+    return 1 if report.missing and not report.deleted else 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from index.store import IndexStore
+
+    store = IndexStore.open(args.index)
+    try:
+        stats = store.stats()
+        data = {
+            "articles": stats.articles, "duplicates": stats.duplicates, "chunks": stats.chunks,
+            "sources": dict(stats.sources), "date_min": stats.date_min, "date_max": stats.date_max,
+            "model": store.model, "dim": store.dim, "faiss": store.faiss_kind,
+            "up_to_date": store.is_current(),
+        }
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(data, indent=2))
+        return 0
+    print(f"articles: {data['articles']} (+{data['duplicates']} duplicates merged)")
+    print(f"chunks: {data['chunks']}")
+    print(f"dates: {data['date_min'] or '-'} to {data['date_max'] or '-'}")
+    print(f"model: {data['model']} ({data['dim']}-d, {data['faiss']})")
+    print(f"sources ({len(stats.sources)}):")
+    for source, n in stats.sources[:20]:
+        print(f"  {n:6d}  {source or '(none)'}")
+    if len(stats.sources) > 20:
+        print(f"  ... and {len(stats.sources) - 20} more")
+    return 0
+
+
+def _filters(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from assistant.records import Filters
+
+    return Filters(
+        date_from=args.date_from, date_to=args.date_to, sources=tuple(args.source or ()), prefer_recent=args.recent
+    )
+
+
+def _load_assistant(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from assistant.api import Assistant
+
+    return Assistant.load(args.index)
+
+
+def format_answer(answer) -> str:  # type: ignore[no-untyped-def]
+    """Plain-text rendering of an answer, with numbered citations."""
+    lines = []
+    if not answer.is_answer:
+        lines.append("I found no answer to that in the articles.")
+        if answer.searched:
+            lines.append("Closest articles searched:")
+            seen = set()
+            for h in answer.searched:
+                if h.article_id in seen:
+                    continue
+                seen.add(h.article_id)
+                lines.append(f"  - {h.title or '(untitled)'} — {h.source or '?'}, {h.date or 'undated'} {h.url or ''}".rstrip())
+                if len(seen) == 5:
+                    break
+        return "\n".join(lines)
+    for i, s in enumerate(answer.sentences, 1):
+        lines.append(f"“{s.text}” [{i}]")
+    lines.append("")
+    for i, s in enumerate(answer.sentences, 1):
+        c = s.citation
+        more = f" — reported by {s.n_sources} sources" if s.n_sources > 1 else ""
+        lines.append(f"[{i}] {c.title or '(untitled)'} — {c.source or '?'}, {c.date or 'undated'}{more}")
+        lines.append(f"    {c.url or '(no link)'}  (article {c.article_id}, characters {c.start}–{c.end})")
+    lines.append(f"confidence: {answer.confidence:.2f}")
+    return "\n".join(lines)
+
+
+def answer_json(answer) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    return {
+        "question": answer.question, "query": answer.query, "is_answer": answer.is_answer,
+        "confidence": answer.confidence,
+        "sentences": [
+            {"text": s.text, "score": s.score, "citation": asdict(s.citation),
+             "also_reported_by": [asdict(c) for c in s.also_reported_by]}
+            for s in answer.sentences
+        ],
+        "searched": [{k: v for k, v in asdict(h).items() if k != "text"} for h in answer.searched],
+    }
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    assistant = _load_assistant(args)
+    answer = assistant.ask(args.question, filters=_filters(args))
+    print(json.dumps(answer_json(answer), indent=2, ensure_ascii=False) if args.json else format_answer(answer))
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from assistant.chat import Conversation
+
+    assistant = _load_assistant(args)
+    conversation = Conversation()
+    filters = _filters(args)
+    print("Ask about the articles. Follow-up questions use the conversation. "
+          "Commands: /new (new conversation), /quit.")
+    while True:
+        try:
+            question = input("\n> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if not question:
+            continue
+        if question in ("/quit", "/exit"):
+            return 0
+        if question == "/new":
+            conversation = Conversation()
+            print("(new conversation)")
+            continue
+        print(format_answer(assistant.ask(question, conversation, filters)))
+
+
+def ensure_demo_index(quiet: bool = False) -> Path:
+    """Build the demo index from the bundled Wikinews corpus on first use."""
+    from assistant.settings import DEMO_CORPUS, DEMO_INDEX, Settings
+    from index.store import IndexStore
+
+    if (DEMO_INDEX / "manifest.json").exists():
+        store = IndexStore.open(DEMO_INDEX)
+        current = store.is_current() and store.stats().articles > 0
+        store.close()
+        if current:
+            return DEMO_INDEX
+    print(f"Building the demo index from {DEMO_CORPUS} (first run only)...", file=sys.stderr)
+    report = run_ingest([str(DEMO_CORPUS)], str(DEMO_INDEX), Settings(), quiet=quiet)
+    print(report.summary(), file=sys.stderr)
+    return DEMO_INDEX
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    index = ensure_demo_index()
+    if args.ask:
+        from assistant.api import Assistant
+
+        print(format_answer(Assistant.load(index).ask(args.ask)))
+        return 0
+    args.index = str(index)
+    return cmd_serve(args)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from app import serve
+
+    serve(args.index, host=args.host, port=args.port, auth=args.auth)
+    return 0
+
+
+def _add_filter_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--from", dest="date_from", metavar="DATE", help="only articles dated on or after (YYYY-MM-DD)")
+    p.add_argument("--to", dest="date_to", metavar="DATE", help="only articles dated on or before (YYYY-MM-DD)")
+    p.add_argument("--source", action="append", metavar="NAME", help="only this source (repeatable)")
+    p.add_argument("--recent", action="store_true", help="prefer recent articles")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from index.embed import DEFAULT_MODEL
+
+    parser = argparse.ArgumentParser(prog="newsqa", description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def with_index(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--index", required=True, metavar="DIR", help="the index directory")
+
+    p = sub.add_parser("ingest", help="add, update or re-read articles into an index")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders: .jsonl/.csv (.gz), .txt, .md, .html")
+    with_index(p)
+    p.add_argument("--model", default=DEFAULT_MODEL, help="sentence-transformers model name or path (default: %(default)s, packaged offline)")
+    p.add_argument("--columns", metavar="MAP", help="column names for JSONL/CSV, e.g. text=body,title=headline,date=published")
+    p.add_argument("--faiss", choices=["flat", "hnsw", "ivfpq"], default="flat", help="vector index kind for a new index")
+    p.add_argument("--chunk-tokens", type=int, default=200)
+    p.add_argument("--chunk-overlap", type=int, default=30)
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("delete", help="delete articles by id")
+    p.add_argument("ids", nargs="+", metavar="ID")
+    with_index(p)
+    p.add_argument("--model", default=DEFAULT_MODEL, help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_delete)
+
+    p = sub.add_parser("stats", help="what an index holds")
+    with_index(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("ask", help="answer one question with cited sentences")
+    p.add_argument("question")
+    with_index(p)
+    p.add_argument("--json", action="store_true")
+    _add_filter_args(p)
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("chat", help="an interactive conversation in the terminal")
+    with_index(p)
+    _add_filter_args(p)
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("serve", help="the chat in a browser (Gradio)")
+    with_index(p)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s, this machine only)")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--auth", metavar="USER:PASSWORD", help="require this login")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("demo", help="build the bundled Wikinews demo index if needed, then serve it")
+    p.add_argument("--ask", metavar="QUESTION", help="answer this in the terminal instead of serving")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--auth", metavar="USER:PASSWORD")
+    p.set_defaults(func=cmd_demo)
+
+    try:
+        from eval.cli import add_eval_parser
+    except ImportError:  # the evaluation tools are optional at run time
+        pass
+    else:
+        add_eval_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _offline_defaults()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    from index.errors import NewsQAError
+
+    try:
+        return int(args.func(args) or 0)
+    except (NewsQAError, FileExistsError, ValueError, OSError) as exc:
+        print(f"newsqa: error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""Records the assistant hands out: search hits, citations and answers.
+
+Every offset is a character offset into ``Article.text`` of the cited article, so that
+``article.text[citation.start:citation.end] == citation.sentence`` holds for every citation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = ["Answer", "AnswerSentence", "AskSettings", "Citation", "Filters", "Hit"]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions on what may be retrieved. Empty fields restrict nothing.
+
+    Dates are ISO strings compared on their first 10 characters, both ends inclusive. A filter that
+    matches no article makes every search return nothing.
+    """
+
+    date_from: str | None = None
+    date_to: str | None = None
+    sources: tuple[str, ...] = ()
+    prefer_recent: bool = False
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved passage (a chunk of an article), best first in a result list."""
+
+    article_id: str
+    chunk_id: int
+    title: str | None
+    source: str | None
+    date: str | None
+    url: str | None
+    text: str
+    start: int  # offsets of the chunk in its article's text
+    end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a quoted sentence stands: ``article_text[start:end] == sentence``."""
+
+    article_id: str
+    title: str | None
+    source: str | None
+    date: str | None
+    url: str | None
+    sentence: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class AnswerSentence:
+    """A sentence quoted verbatim, its citation, and the other outlets that ran the same sentence."""
+
+    text: str
+    citation: Citation
+    score: float
+    also_reported_by: tuple[Citation, ...] = ()
+
+    @property
+    def n_sources(self) -> int:
+        return 1 + len(self.also_reported_by)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What ``Assistant.ask`` returns.
+
+    ``sentences`` is best first and empty when the assistant abstains (``is_answer`` False);
+    ``searched`` lists the closest passages it looked at, so an abstention can show them.
+    ``query`` is the query actually searched, after resolving a follow-up against earlier turns.
+    """
+
+    question: str
+    query: str
+    sentences: tuple[AnswerSentence, ...]
+    confidence: float
+    is_answer: bool
+    searched: tuple[Hit, ...] = field(default=())
+
+    @property
+    def citations(self) -> tuple[Citation, ...]:
+        return tuple(s.citation for s in self.sentences)
+
+
+@dataclass(frozen=True)
+class AskSettings:
+    """How the assistant retrieves and answers; the ablations of ``newsqa eval --compare``."""
+
+    retrieval: Literal["hybrid", "bm25", "dense"] = "hybrid"
+    rerank: bool = True
+    max_sentences: int = 3
+    passages: int = 20
+    min_confidence: float = 0.5  # below this the assistant abstains; calibrated in eval/RESULTS.md
+
+    def __post_init__(self) -> None:
+        if self.retrieval not in ("hybrid", "bm25", "dense"):
+            raise ValueError(f"retrieval must be 'hybrid', 'bm25' or 'dense', not {self.retrieval!r}.")
+        if self.max_sentences < 1:
+            raise ValueError("max_sentences must be at least 1.")
+        if self.passages < 1:
+            raise ValueError("passages must be at least 1.")
+        if not 0.0 <= self.min_confidence <= 1.0:
+            raise ValueError("min_confidence must be between 0 and 1.")

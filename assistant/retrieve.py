@@ -1,0 +1,143 @@
+"""Hybrid passage retrieval: BM25 and dense (FAISS) results fused by weighted reciprocal rank."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from assistant.records import Filters, Hit
+from index.embed import Embedder
+from index.lexical import LexicalIndex
+from index.store import ChunkRecord, IndexStore
+from index.vectors import search_faiss
+
+__all__ = ["FusionWeights", "Retriever", "fuse"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FusionWeights:
+    """Weighted reciprocal rank fusion: ``score = Σ weight / (k + rank)`` over the two lists.
+
+    ``depth`` is how many results each side contributes. ``recency_half_life_days`` halves a
+    passage's fused score for every that many days it is older than the newest article, when
+    ``Filters.prefer_recent`` is set.
+    """
+
+    bm25: float = 1.0
+    dense: float = 1.0
+    k: float = 60.0
+    depth: int = 100
+    recency_half_life_days: float = 180.0
+
+    def __post_init__(self) -> None:
+        if self.bm25 < 0 or self.dense < 0 or self.bm25 + self.dense == 0:
+            raise ValueError("fusion weights must be non-negative and not both 0.")
+        if self.k <= 0 or self.depth < 1:
+            raise ValueError("fusion k must be > 0 and depth at least 1.")
+
+
+def fuse(rankings: Sequence[tuple[float, Sequence[int]]], k: float) -> dict[int, float]:
+    """Weighted reciprocal rank fusion of ranked id lists given as (weight, ids best first)."""
+    scores: dict[int, float] = {}
+    for weight, ids in rankings:
+        for rank, item in enumerate(ids, start=1):
+            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
+    return scores
+
+
+class Retriever:
+    """Searches one loaded index. ``mode`` is ``hybrid``, ``bm25`` or ``dense``."""
+
+    def __init__(
+        self,
+        store: IndexStore,
+        vectors: object,
+        lexical: LexicalIndex,
+        embedder: Embedder,
+        mode: str = "hybrid",
+        weights: FusionWeights | None = None,
+    ) -> None:
+        if mode not in ("hybrid", "bm25", "dense"):
+            raise ValueError(f"mode must be 'hybrid', 'bm25' or 'dense', not {mode!r}.")
+        self.store = store
+        self.vectors = vectors
+        self.lexical = lexical
+        self.embedder = embedder
+        self.mode = mode
+        self.weights = weights or FusionWeights()
+
+    def allowed(self, filters: Filters | None) -> set[int] | None:
+        """Chunk ids the filters let through, or None when they restrict nothing."""
+        if filters is None or not (filters.date_from or filters.date_to or filters.sources):
+            return None
+        return self.store.chunk_ids_where(filters.date_from, filters.date_to, filters.sources)
+
+    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
+        """Up to ``k`` passages for ``query``, best first. A filter matching nothing gives nothing."""
+        return self.ranked(query, k, filters)[0]
+
+    def ranked(
+        self, query: str, k: int, filters: Filters | None = None
+    ) -> tuple[list[Hit], dict[int, float], dict[int, float]]:
+        """The hits, plus each side's raw scores by chunk id (BM25 scores, cosines) for later stages."""
+        allowed = self.allowed(filters)
+        depth = max(k, self.weights.depth)
+        lexical: list[tuple[int, float]] = []
+        dense: list[tuple[int, float]] = []
+        if self.mode in ("hybrid", "bm25"):
+            lexical = self.lexical.search(query, depth, allowed)
+        if self.mode in ("hybrid", "dense") and query.strip():
+            vector = self.embedder.embed([query])[0]
+            dense = search_faiss(self.vectors, vector, depth, allowed)  # type: ignore[arg-type]
+        rankings = []
+        if lexical:
+            rankings.append((self.weights.bm25 if self.mode == "hybrid" else 1.0, [c for c, _ in lexical]))
+        if dense:
+            rankings.append((self.weights.dense if self.mode == "hybrid" else 1.0, [c for c, _ in dense]))
+        scores = fuse(rankings, self.weights.k)
+        records = {r.id: r for r in self.store.chunks(list(scores))}
+        if filters is not None and filters.prefer_recent:
+            scores = self._prefer_recent(scores, records)
+        best = sorted(scores, key=lambda c: (-scores[c], c))[:k]
+        hits = [_hit(records[c], scores[c]) for c in best if c in records]
+        return hits, dict(lexical), dict(dense)
+
+    def _prefer_recent(self, scores: dict[int, float], records: dict[int, ChunkRecord]) -> dict[int, float]:
+        newest = self.store.stats().date_max
+        if not newest:
+            return scores
+        top = _day(newest)
+        out = {}
+        for c, s in scores.items():
+            d = _day(records[c].date) if c in records and records[c].date else None
+            age = (top - d) if (top is not None and d is not None) else None
+            factor = 0.5 ** (max(age, 0) / self.weights.recency_half_life_days) if age is not None else 0.5
+            out[c] = s * (0.5 + 0.5 * factor)
+        return out
+
+
+def _day(iso: str | None) -> int | None:
+    try:
+        return date.fromisoformat(iso[:10]).toordinal() if iso else None
+    except ValueError:
+        return None
+
+
+def _hit(record: ChunkRecord, score: float) -> Hit:
+    return Hit(
+        article_id=record.article_id, chunk_id=record.id, title=record.title, source=record.source,
+        date=record.date, url=record.url, text=record.text, start=record.start, end=record.end,
+        score=float(score) if math.isfinite(score) else 0.0,
+    )
+
+
+def cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row-wise cosine of L2-normalised vectors ``a`` (n, d) against one ``b`` (d,)."""
+    return a @ b

@@ -1,0 +1,98 @@
+"""Ingest throughput against the bare encoder, measured in the same run.
+
+    python benchmarks/bench_ingest.py [--corpus FILE] [--index DIR] [--baseline-share 0.25]
+
+Ingests the corpus (default: RealtimeQA 2022, 4,973 articles, from ../shared/data) into a fresh
+index with the ordinary ingest path and the packaged model, then encodes a random share of the very
+chunk texts it embedded with bare ``SentenceTransformer.encode`` (same model, same batch size). It
+prints articles/s, chunks/s, tokens/s, peak memory and the ratio of the pipeline's embedding
+throughput to the bare encoder's (the target is at least 0.9).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import shutil
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_CORPUS = ROOT.parent / "shared" / "data" / "realtimeqa" / "articles_2022.jsonl.gz"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--index", type=Path, default=ROOT / "results" / "index-bench")
+    parser.add_argument("--baseline-share", type=float, default=0.25, help="share of chunk texts the bare encoder re-encodes")
+    parser.add_argument("--keep", action="store_true", help="keep an existing index (then nothing is embedded)")
+    args = parser.parse_args()
+
+    from index.ingest import embedding_text, ingest
+    from index.store import IndexStore
+    from assistant.settings import Settings
+
+    if args.index.exists() and not args.keep:
+        shutil.rmtree(args.index)
+    settings = Settings()
+    loaded = {}
+
+    def load():  # type: ignore[no-untyped-def]
+        t = time.perf_counter()
+        loaded["embedder"] = settings.load_embedder()
+        loaded["load_seconds"] = time.perf_counter() - t
+        return loaded["embedder"]
+
+    started = time.perf_counter()
+    report = ingest([args.corpus], args.index, load, settings.model, settings.chunker())
+    seconds = time.perf_counter() - started - loaded.get("load_seconds", 0.0)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    store = IndexStore.open(args.index)
+    rows = store.db.execute("SELECT a.title, c.text FROM chunks c JOIN articles a ON a.id = c.article_id").fetchall()
+    texts = [embedding_text(t, x) for t, x in rows]
+    store.close()
+    from tokenizers import Tokenizer
+
+    from index.embed import default_model_path
+
+    tok = Tokenizer.from_file(str(Path(default_model_path()) / "tokenizer.json"))
+    tok.no_truncation()
+    tok.no_padding()
+    tokens = sum(len(e.ids) for e in tok.encode_batch(texts))
+
+    rng = random.Random(0)
+    sample = rng.sample(texts, max(1, int(len(texts) * args.baseline_share)))
+    embedder = loaded.get("embedder") or load()
+    model = embedder._model  # type: ignore[attr-defined]
+    t = time.perf_counter()
+    model.encode(sample, batch_size=embedder.batch_size, normalize_embeddings=True, convert_to_numpy=True)
+    bare_seconds = time.perf_counter() - t
+    bare_rate = len(sample) / bare_seconds
+
+    pipeline_rate = report.embedded / seconds if seconds else 0.0
+    print(f"corpus: {args.corpus}")
+    print(f"articles read: {report.read}  kept: {report.added - report.duplicates}  duplicates: {report.duplicates}  skipped: {len(report.skipped)}")
+    print(f"chunks: {report.chunks}  texts embedded: {report.embedded}  tokens: {tokens}")
+    print(f"ingest seconds (model load excluded): {seconds:.1f}  (model load {loaded.get('load_seconds', 0):.1f} s)")
+    print(f"articles/s: {report.read / seconds:.1f}")
+    print(f"chunks/s: {report.chunks / seconds:.1f}")
+    print(f"tokens/s: {tokens / seconds:.0f}")
+    print(f"peak memory (max RSS): {peak_mb:.0f} MB")
+    print(f"bare SentenceTransformer.encode on {len(sample)} of the same chunk texts: {bare_rate:.1f} chunks/s")
+    print(f"pipeline embedded texts/s: {pipeline_rate:.1f}")
+    print(f"ratio pipeline / bare encoder: {pipeline_rate / bare_rate:.3f}  (target >= 0.9)")
+
+
+if __name__ == "__main__":
+    main()

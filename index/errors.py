@@ -1,0 +1,29 @@
+"""The project's exceptions.
+
+    NewsQAError
+     ├── IndexNotFoundError   no index at the path given
+     ├── IndexMismatchError   the index was built with another model, dimension or schema
+     └── IndexCorruptError    a file of the index is damaged or missing; names the file
+
+An unanswerable question is not an error: ``Assistant.ask`` answers it with ``is_answer`` False.
+"""
+
+from __future__ import annotations
+
+__all__ = ["IndexCorruptError", "IndexMismatchError", "IndexNotFoundError", "NewsQAError"]
+
+
+class NewsQAError(Exception):
+    """Base of every error this project raises on purpose."""
+
+
+class IndexNotFoundError(NewsQAError):
+    """There is no index at the path given."""
+
+
+class IndexMismatchError(NewsQAError):
+    """The index on disk does not fit what is asked of it (model, dimension, schema version)."""
+
+
+class IndexCorruptError(NewsQAError):
+    """A file of the index is unreadable or inconsistent. The message names the file and what to do."""

@@ -1,0 +1,272 @@
+"""From article files to the index: read, dedup, chunk, embed, store — incrementally and safely.
+
+Articles are processed in batches; each batch is one SQLite transaction (see ``index.store``), so a
+kill loses at most the batch under way, and the next run redoes it without duplicates because an
+article whose stored content hash matches is left alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from corpus.article import Article
+from corpus.dedup import DuplicateFinder, minhash_signature, text_fingerprint
+from corpus.load import ColumnMap, Skipped, read_articles
+from index.chunk import Chunk, Chunker
+from index.embed import Embedder
+from index.errors import IndexMismatchError, IndexNotFoundError
+from index.store import MANIFEST, DATABASE, IndexStore
+from index.vectors import FaissKind
+
+__all__ = ["IngestReport", "delete", "ingest", "open_or_create"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did; ``skipped`` names each bad record's place and reason."""
+
+    read: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    chunks: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+    skipped: list[Skipped] = field(default_factory=list)
+    duplicate_pairs: list[tuple[str, str]] = field(default_factory=list)  # (duplicate id, kept id)
+
+    def summary(self) -> str:
+        lines = [
+            f"articles read: {self.read}",
+            f"added: {self.added}  updated: {self.updated}  unchanged: {self.unchanged}  duplicates: {self.duplicates}",
+            f"chunks written: {self.chunks}  texts embedded: {self.embedded}",
+            f"skipped: {len(self.skipped)}",
+        ]
+        lines += [f"  {s.place}: {s.reason}" for s in self.skipped[:50]]
+        if len(self.skipped) > 50:
+            lines.append(f"  ... and {len(self.skipped) - 50} more")
+        lines.append(f"seconds: {self.seconds:.1f}")
+        return "\n".join(lines)
+
+
+def content_hash(article: Article) -> str:
+    """Identity of an article's content: same id with another hash means the article changed."""
+    payload = json.dumps([article.title, article.text, article.date, article.source, article.url, list(article.extra)])
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def embedding_text(title: str | None, chunk_text: str) -> str:
+    """What is embedded for a chunk: the title gives each passage its story's context."""
+    return f"{title}\n{chunk_text}" if title else chunk_text
+
+
+def vector_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def open_or_create(index_dir: str | os.PathLike[str], model: str, embedder: Callable[[], Embedder], faiss_kind: FaissKind = "flat") -> IndexStore:
+    """Open the index at ``index_dir``, or create it for ``model`` (loading the embedder to learn its
+    dimension). An existing index built with another model is an error, not a silent mix."""
+    root = Path(index_dir)
+    if (root / MANIFEST).exists() or (root / DATABASE).exists():
+        store = IndexStore.open(root)
+        if store.model != model:
+            raise IndexMismatchError(
+                f"{root} was built with the model {store.model!r}, not {model!r}: use --model {store.model} "
+                "or ingest into a new --index directory."
+            )
+        return store
+    return IndexStore.create(root, model, embedder().dim, faiss_kind)
+
+
+class _LazyEmbedder:
+    """Loads the model on first use, so that an unchanged corpus costs no model load."""
+
+    def __init__(self, load: Callable[[], Embedder]) -> None:
+        self._load = load
+        self._embedder: Embedder | None = None
+
+    def __call__(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = self._load()
+        return self._embedder
+
+
+def ingest(
+    paths: Sequence[str | os.PathLike[str]],
+    index_dir: str | os.PathLike[str],
+    load_embedder: Callable[[], Embedder],
+    model: str,
+    chunker: Chunker,
+    columns: ColumnMap | None = None,
+    faiss_kind: FaissKind = "flat",
+    batch_articles: int = 64,
+    progress: Callable[[int], None] | None = None,
+) -> IngestReport:
+    """Read ``paths`` into the index at ``index_dir`` (created if absent) and report what happened.
+
+    ``progress`` is called with the number of articles just handled (for a progress bar).
+    """
+    started = time.perf_counter()
+    embedder = _LazyEmbedder(load_embedder)
+    store = open_or_create(index_dir, model, embedder, faiss_kind)
+    try:
+        report = IngestReport()
+        state = _State(store)
+        batch: list[Article] = []
+        for item in read_articles(paths, columns):
+            if isinstance(item, Skipped):
+                report.skipped.append(item)
+                continue
+            report.read += 1
+            batch.append(item)
+            if len(batch) >= batch_articles:
+                _ingest_batch(store, state, batch, embedder, chunker, report)
+                if progress:
+                    progress(len(batch))
+                batch = []
+        if batch:
+            _ingest_batch(store, state, batch, embedder, chunker, report)
+            if progress:
+                progress(len(batch))
+        if not store.is_current():
+            store.write_derived()
+        report.seconds = time.perf_counter() - started
+        return report
+    finally:
+        store.close()
+
+
+class _State:
+    """What the ingest keeps between batches: stored content hashes and the duplicate finder."""
+
+    def __init__(self, store: IndexStore) -> None:
+        self.hashes = store.content_hashes()
+        self.finder = DuplicateFinder()
+        for article_id, blob in store.kept_signatures():
+            self.finder.add(article_id, np.frombuffer(blob, dtype=np.uint64))
+
+
+@dataclass
+class _Planned:
+    article: Article
+    content_hash: str
+    fingerprint: str
+    signature: np.ndarray
+    duplicate_of: str | None
+    chunks: list[Chunk]
+    keys: list[str]
+
+
+def _ingest_batch(
+    store: IndexStore, state: _State, batch: list[Article], embedder: _LazyEmbedder, chunker: Chunker, report: IngestReport
+) -> None:
+    planned: list[_Planned] = []
+    for article in batch:
+        digest = content_hash(article)
+        previous = state.hashes.get(article.id)
+        if previous == digest:
+            report.unchanged += 1
+            continue
+        if previous is None:
+            report.added += 1
+        else:
+            report.updated += 1
+            state.finder.remove(article.id)
+        signature = minhash_signature(article.text)
+        kept = state.finder.find(signature)
+        if kept is not None and kept != article.id:
+            planned.append(_Planned(article, digest, text_fingerprint(article.text), signature, kept, [], []))
+            report.duplicates += 1
+            report.duplicate_pairs.append((article.id, kept))
+        else:
+            chunks = chunker.split(article.text)
+            keys = [vector_key(embedding_text(article.title, c.text)) for c in chunks]
+            planned.append(_Planned(article, digest, text_fingerprint(article.text), signature, None, chunks, keys))
+            state.finder.add(article.id, signature)
+        state.hashes[article.id] = digest
+    if not planned:
+        return
+    texts_by_key: dict[str, str] = {}
+    for p in planned:
+        for c, k in zip(p.chunks, p.keys):
+            texts_by_key.setdefault(k, embedding_text(p.article.title, c.text))
+    missing = sorted(set(texts_by_key) - store.known_vectors(texts_by_key))
+    vectors = embedder().embed([texts_by_key[k] for k in missing]) if missing else None
+    with store.transaction():
+        if vectors is not None:
+            store.put_vectors(missing, vectors)
+        for p in planned:
+            store.put_article(p.article, p.content_hash, p.fingerprint, p.signature.tobytes(), p.duplicate_of)
+            if p.duplicate_of is None:
+                store.put_chunks(p.article.id, p.chunks, p.keys)
+            else:
+                # Whatever pointed at this article now points at the story it duplicates.
+                store.set_duplicate_of([d.id for d in store.duplicates_of(p.article.id)], p.duplicate_of)
+    report.embedded += len(missing)
+    report.chunks += sum(len(p.chunks) for p in planned)
+
+
+@dataclass
+class DeleteReport:
+    deleted: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    promoted: list[str] = field(default_factory=list)  # duplicates that became the kept copy
+
+
+def delete(
+    article_ids: Iterable[str], index_dir: str | os.PathLike[str], load_embedder: Callable[[], Embedder], chunker: Chunker
+) -> DeleteReport:
+    """Delete articles by id, in one transaction. When a kept article had duplicates, the first of
+    them takes its place (chunked and embedded), so the story stays findable."""
+    root = Path(index_dir)
+    if not (root / MANIFEST).exists() and not (root / DATABASE).exists():
+        raise IndexNotFoundError(f"no index at {root}.")
+    ids = list(dict.fromkeys(article_ids))
+    store = IndexStore.open(root)
+    embedder = _LazyEmbedder(load_embedder)
+    report = DeleteReport()
+    try:
+        plans: list[tuple[Article, list[Chunk], list[str], list[str]]] = []
+        for article_id in ids:
+            stored = store.get(article_id)
+            if stored is None:
+                report.missing.append(article_id)
+                continue
+            report.deleted.append(article_id)
+            if stored.duplicate_of is None:
+                dups = [d for d in store.duplicates_of(article_id) if d.id not in ids]
+                if dups:
+                    heir = dups[0]
+                    chunks = chunker.split(heir.text)
+                    keys = [vector_key(embedding_text(heir.title, c.text)) for c in chunks]
+                    plans.append((heir, chunks, keys, [d.id for d in dups[1:]]))
+        texts = {k: embedding_text(h.title, c.text) for h, cs, ks, _ in plans for c, k in zip(cs, ks)}
+        missing = sorted(set(texts) - store.known_vectors(texts))
+        vectors = embedder().embed([texts[k] for k in missing]) if missing else None
+        with store.transaction():
+            if vectors is not None:
+                store.put_vectors(missing, vectors)
+            for article_id in report.deleted:
+                store.delete_article(article_id)
+            for heir, chunks, keys, others in plans:
+                store.set_duplicate_of([heir.id], None)
+                store.put_chunks(heir.id, chunks, keys)
+                store.set_duplicate_of(others, heir.id)
+                report.promoted.append(heir.id)
+        store.write_derived()
+        return report
+    finally:
+        store.close()

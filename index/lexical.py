@@ -1,0 +1,87 @@
+"""The lexical (BM25) side of the index, with bm25s: English stop-words and Snowball stemming."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+__all__ = ["LexicalIndex", "tokenize"]
+
+logger = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> object:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(texts: Sequence[str]) -> list[list[str]]:
+    """Lower-cased, stop-worded, stemmed tokens of each text, the way the index was built."""
+    tokens = bm25s.tokenize(list(texts), stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
+    return [list(t) for t in tokens]
+
+
+class LexicalIndex:
+    """BM25 over chunk texts; row ``i`` of the bm25s index is chunk ``chunk_ids[i]``."""
+
+    def __init__(self, bm25: bm25s.BM25 | None, chunk_ids: np.ndarray) -> None:
+        self._bm25 = bm25
+        self.chunk_ids = chunk_ids
+        self._row_of = {int(c): i for i, c in enumerate(chunk_ids)}
+
+    @classmethod
+    def build(cls, chunk_ids: Sequence[int], texts: Sequence[str]) -> LexicalIndex:
+        ids = np.asarray(chunk_ids, dtype=np.int64)
+        if len(ids) == 0:
+            return cls(None, ids)
+        bm25 = bm25s.BM25()
+        bm25.index(bm25s.tokenize(list(texts), stopwords="en", stemmer=_stemmer(), show_progress=False), show_progress=False)
+        return cls(bm25, ids)
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        np.save(directory / "chunk_ids.npy", self.chunk_ids, allow_pickle=False)
+        (directory / "rows.json").write_text(json.dumps({"rows": int(len(self.chunk_ids))}))
+        if self._bm25 is not None:
+            self._bm25.save(str(directory))
+
+    @classmethod
+    def load(cls, directory: Path) -> LexicalIndex:
+        chunk_ids = np.load(directory / "chunk_ids.npy", allow_pickle=False)
+        if len(chunk_ids) == 0:
+            return cls(None, chunk_ids)
+        bm25 = bm25s.BM25.load(str(directory), mmap=False)
+        n_docs = int(bm25.scores["num_docs"])
+        if n_docs != len(chunk_ids):
+            raise ValueError(f"BM25 holds {n_docs} documents but chunk_ids.npy {len(chunk_ids)}")
+        return cls(bm25, chunk_ids)
+
+    def __len__(self) -> int:
+        return len(self.chunk_ids)
+
+    def search(self, query: str, k: int, allowed: set[int] | None = None) -> list[tuple[int, float]]:
+        """Up to ``k`` (chunk id, BM25 score) pairs, best first, only positive scores; ``allowed``
+        restricts the result to those chunk ids (an empty set allows nothing)."""
+        if self._bm25 is None or k < 1 or (allowed is not None and not allowed):
+            return []
+        tokens = tokenize([query])
+        if not tokens[0]:
+            return []
+        mask = None
+        if allowed is not None:
+            mask = np.zeros(len(self.chunk_ids), dtype=np.float32)
+            rows = [self._row_of[c] for c in allowed if c in self._row_of]
+            if not rows:
+                return []
+            mask[rows] = 1.0
+        k = min(k, len(self.chunk_ids))
+        docs, scores = self._bm25.retrieve(tokens, k=k, show_progress=False, weight_mask=mask, n_threads=1)
+        return [(int(self.chunk_ids[d]), float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]

@@ -1,0 +1,210 @@
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from tests_support import DEMO
+
+from index.chunk import Chunker
+from index.embed import HashingEmbedder
+from index.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from index.ingest import delete, ingest
+from index.store import IndexStore
+from index.vectors import search_faiss
+
+MODEL = "hashing-test"
+WORKER = Path(__file__).resolve().parents[1] / "support" / "ingest_worker.py"
+
+
+def run(paths, index_dir, embedder=None, **kw):  # type: ignore[no-untyped-def]
+    embedder = embedder or HashingEmbedder(dim=32)
+    return ingest([str(p) for p in paths], index_dir, lambda: embedder, MODEL, Chunker(30, 5), **kw)
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:  # type: ignore[type-arg]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def check_consistent(index_dir: Path) -> dict[str, int]:
+    """The invariants a loadable index must hold; returns its counts."""
+    store = IndexStore.open(index_dir)
+    try:
+        db = store.db
+        kept = {r[0] for r in db.execute("SELECT id FROM articles WHERE duplicate_of IS NULL")}
+        with_chunks = {r[0] for r in db.execute("SELECT DISTINCT article_id FROM chunks")}
+        assert with_chunks == kept, "every kept article has chunks and only kept articles do"
+        dup_chunks = db.execute(
+            'SELECT COUNT(*) FROM (SELECT article_id, start, "end" FROM chunks GROUP BY 1, 2, 3 HAVING COUNT(*) > 1)'
+        ).fetchone()[0]
+        assert dup_chunks == 0, "no chunk stored twice"
+        dangling = db.execute("SELECT COUNT(*) FROM articles WHERE duplicate_of IS NOT NULL AND duplicate_of NOT IN "
+                              "(SELECT id FROM articles WHERE duplicate_of IS NULL)").fetchone()[0]
+        assert dangling == 0, "duplicates point at kept articles"
+        for cid, aid, start, end, text in db.execute('SELECT id, article_id, start, "end", text FROM chunks'):
+            assert store.article(aid).text[start:end] == text  # type: ignore[union-attr]
+        vectors, lexical = store.load_derived()
+        n_chunks = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        assert vectors.ntotal == n_chunks and len(lexical) == n_chunks  # type: ignore[attr-defined]
+        return {"articles": len(kept), "chunks": n_chunks}
+    finally:
+        store.close()
+
+
+def test_ingest_then_search(tmp_path: Path, small_corpus_file: Path) -> None:
+    embedder = HashingEmbedder(dim=32)
+    report = run([small_corpus_file], tmp_path / "ix", embedder)
+    assert (report.read, report.added, report.updated, report.unchanged, report.duplicates) == (3, 3, 0, 0, 0)
+    assert report.chunks > 3 and not report.skipped
+    counts = check_consistent(tmp_path / "ix")
+    assert counts["articles"] == 3
+    store = IndexStore.open(tmp_path / "ix")
+    vectors, lexical = store.load_derived()
+    top = lexical.search("bridge flooded river", 3)[0][0]
+    assert store.chunks([top])[0].article_id == "a1"
+    q = embedder.embed(["basketball championship Rockets"])[0]
+    assert store.chunks([search_faiss(vectors, q, 1)[0][0]])[0].article_id == "a2"
+    manifest = json.loads((tmp_path / "ix" / "manifest.json").read_text())
+    assert manifest["model"] == MODEL and manifest["dim"] == 32 and manifest["articles"] == 3
+    assert manifest["chunks"] == counts["chunks"] and manifest["schema_version"] == 1
+
+
+def test_reingesting_an_unchanged_corpus_changes_nothing(tmp_path: Path, small_corpus_file: Path) -> None:
+    run([small_corpus_file], tmp_path / "ix")
+    before = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "ix").iterdir()}
+    manifest = (tmp_path / "ix" / "manifest.json").read_text()
+    embedder = HashingEmbedder(dim=32)
+    report = run([small_corpus_file], tmp_path / "ix", embedder)
+    assert (report.added, report.updated, report.unchanged, report.embedded) == (0, 0, 3, 0)
+    assert embedder.calls == 0
+    assert (tmp_path / "ix" / "manifest.json").read_text() == manifest
+    assert {p.name for p in (tmp_path / "ix").iterdir()} == set(before)
+
+
+def test_update_replaces_chunks_and_reuses_unchanged_embeddings(tmp_path: Path, small_corpus_file: Path) -> None:
+    run([small_corpus_file], tmp_path / "ix")
+    rows = [json.loads(line) for line in small_corpus_file.read_text().splitlines()]
+    rows[0]["text"] = rows[0]["text"] + "\n\nThe bridge reopened on Tuesday after repairs costing 2 million dollars."
+    changed = write_jsonl(tmp_path / "changed.jsonl", rows)
+    embedder = HashingEmbedder(dim=32)
+    report = run([changed], tmp_path / "ix", embedder)
+    assert (report.added, report.updated, report.unchanged) == (0, 1, 2)
+    assert 0 < embedder.calls < report.chunks + 1
+    store = IndexStore.open(tmp_path / "ix")
+    assert "reopened on Tuesday" in store.article("a1").text  # type: ignore[union-attr]
+    check_consistent(tmp_path / "ix")
+
+
+def test_delete_by_id(tmp_path: Path, small_corpus_file: Path) -> None:
+    run([small_corpus_file], tmp_path / "ix")
+    report = delete(["a2", "nope"], tmp_path / "ix", lambda: HashingEmbedder(dim=32), Chunker(30, 5))
+    assert report.deleted == ["a2"] and report.missing == ["nope"]
+    counts = check_consistent(tmp_path / "ix")
+    assert counts["articles"] == 2
+    store = IndexStore.open(tmp_path / "ix")
+    _, lexical = store.load_derived()
+    assert all(store.chunks([c])[0].article_id != "a2" for c, _ in lexical.search("basketball Rockets", 5))
+
+
+def test_syndicated_copy_is_merged_and_remembered(tmp_path: Path, small_corpus_file: Path) -> None:
+    rows = [json.loads(line) for line in small_corpus_file.read_text().splitlines()]
+    copy = dict(rows[0], id="wire-copy", source="Wire Service", url="https://example.org/wire",
+                text="RIVERTON (Wire) - " + rows[0]["text"] + "\n\nCopyright Wire Service.")
+    path = write_jsonl(tmp_path / "with_copy.jsonl", rows + [copy])
+    report = run([path], tmp_path / "ix")
+    assert report.duplicates == 1 and report.duplicate_pairs == [("wire-copy", "a1")]
+    store = IndexStore.open(tmp_path / "ix")
+    assert [a.id for a in store.duplicates_of("a1")] == ["wire-copy"]
+    assert store.stats().duplicates == 1
+    check_consistent(tmp_path / "ix")
+    # deleting the kept copy promotes the duplicate, so the story stays searchable
+    delete(["a1"], tmp_path / "ix", lambda: HashingEmbedder(dim=32), Chunker(30, 5))
+    store = IndexStore.open(tmp_path / "ix")
+    assert store.get("wire-copy").duplicate_of is None  # type: ignore[union-attr]
+    assert check_consistent(tmp_path / "ix")["articles"] == 3
+
+
+def test_bad_records_are_skipped_with_their_place(tmp_path: Path, small_corpus_file: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "ok1", "title": "Fine", "text": "A perfectly good article about the harbour."}\n'
+                   "{not json\n"
+                   '{"id": "notext", "title": "No text"}\n', encoding="utf-8")
+    report = run([small_corpus_file, bad], tmp_path / "ix")
+    assert report.added == 4
+    places = [s.place for s in report.skipped]
+    assert f"{bad}:2" in places and f"{bad}:3" in places
+
+
+def test_other_model_is_refused(tmp_path: Path, small_corpus_file: Path) -> None:
+    run([small_corpus_file], tmp_path / "ix")
+    with pytest.raises(IndexMismatchError, match="hashing-test"):
+        ingest([str(small_corpus_file)], tmp_path / "ix", lambda: HashingEmbedder(dim=32), "other-model", Chunker(30, 5))
+
+
+def test_missing_index_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(IndexNotFoundError, match="newsqa ingest"):
+        IndexStore.open(tmp_path / "nothing")
+
+
+@pytest.mark.parametrize("victim", ["faiss", "manifest", "sqlite", "bm25"])
+def test_damaged_files_name_themselves(tmp_path: Path, small_corpus_file: Path, victim: str) -> None:
+    run([small_corpus_file], tmp_path / "ix")
+    root = tmp_path / "ix"
+    manifest = json.loads((root / "manifest.json").read_text())
+    target = {
+        "faiss": root / manifest["vectors_file"],
+        "manifest": root / "manifest.json",
+        "sqlite": root / "store.sqlite",
+        "bm25": root / manifest["lexical_dir"] / "chunk_ids.npy",
+    }[victim]
+    data = target.read_bytes()
+    target.write_bytes(data[: len(data) // 3] if victim != "sqlite" else b"garbage" * 100)
+    with pytest.raises(IndexCorruptError) as err:
+        store = IndexStore.open(root)
+        store.load_derived()
+    named = target.parent.name if victim == "bm25" else target.name
+    assert named in str(err.value)
+
+
+def test_interrupted_ingest_is_loadable_and_completes(tmp_path: Path) -> None:
+    """A real subprocess is SIGKILLed midway; the index loads, is consistent, and the next run
+    finishes the work without duplicates, ending where an uninterrupted ingest ends."""
+    corpus = tmp_path / "corpus.jsonl"
+    with open(DEMO, encoding="utf-8") as src:
+        corpus.write_text("".join(line for _, line in zip(range(80), src)), encoding="utf-8")
+    clean = run([corpus], tmp_path / "clean")
+    rng = random.Random(7)
+    interrupted = 0
+    for trial in range(3):
+        index_dir = tmp_path / f"killed{trial}"
+        proc = subprocess.Popen([sys.executable, str(WORKER), str(index_dir), "0.05", str(corpus)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(rng.uniform(1.0, 2.5))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        if (index_dir / "store.sqlite").exists():
+            check_consistent(index_dir)
+        report = run([corpus], index_dir)
+        assert report.added + report.unchanged + report.updated == clean.read
+        interrupted += 0 < report.unchanged < clean.read
+        counts = check_consistent(index_dir)
+        assert counts == check_consistent(tmp_path / "clean")
+    assert interrupted, "no kill landed in the middle of an ingest: adjust the timing"
+
+
+def test_embeddings_are_keyed_by_content(tmp_path: Path) -> None:
+    rows = [{"id": "x1", "title": "Same", "text": "Identical text in two articles about one harbour fire."},
+            {"id": "x2", "title": "Same", "text": "Identical text in two articles about one harbour fire."}]
+    embedder = HashingEmbedder(dim=32)
+    # identical content is a duplicate, not embedded twice
+    report = run([write_jsonl(tmp_path / "c.jsonl", rows)], tmp_path / "ix", embedder)
+    assert report.duplicates == 1 and embedder.calls == 1
+    store = IndexStore.open(tmp_path / "ix")
+    ids, vectors = store.all_chunk_vectors()
+    assert len(ids) == 1 and np.allclose(np.linalg.norm(vectors, axis=1), 1.0)
