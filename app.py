@@ -170,7 +170,10 @@ def _closest_html(searched: Sequence[Hit]) -> str:
             break
     if not items:
         return '<p class="nqa-meta">No article matched the search.</p>'
-    return f'<div class="nqa-closest"><p class="nqa-closest-title">Closest articles searched:</p><ul>{"".join(items)}</ul></div>'
+    return (
+        '<div class="nqa-closest"><p class="nqa-closest-title">Closest articles searched:</p>'
+        f'<ul>{"".join(items)}</ul></div>'
+    )
 
 
 def describe_filters(filters: Filters) -> str:
@@ -192,7 +195,10 @@ def render_answer(answer: Answer, article_text: Callable[[str], str], filters: F
     note = describe_filters(filters or Filters())
     note_html = f'<p class="nqa-meta">Searched only articles {esc(note)}.</p>' if note else ""
     if not answer.is_answer or not answer.sentences:
-        return f'<div class="nqa-answer"><p class="nqa-abstain">{esc(NO_ANSWER)}</p>{note_html}{_closest_html(answer.searched)}</div>'
+        return (
+            f'<div class="nqa-answer"><p class="nqa-abstain">{esc(NO_ANSWER)}</p>'
+            f"{note_html}{_closest_html(answer.searched)}</div>"
+        )
     quotes = " ".join(
         f'“{_esc_lines(s.text)}” <span class="nqa-mark">[{i}]</span>' for i, s in enumerate(answer.sentences, 1)
     )
@@ -323,7 +329,10 @@ def build_app(assistant: Assistant, index_dir: Path) -> gr.Blocks:
     def new_conversation() -> tuple[list[Any], str, Conversation]:
         return [], "", Conversation()
 
-    def add_files(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str, Any, None]:
+    def add_files(
+        files: list[str] | None,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 -- Gradio finds its progress tracker by this default
+    ) -> tuple[str, str, Any, None]:
         if not files:
             raise gr.Error("Choose one or more article files first.")
         done = 0

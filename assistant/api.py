@@ -120,6 +120,10 @@ class Assistant:
                 hits, _, _ = self.retriever.ranked(query, self.settings.passages, filters)
                 found = candidates(hits)
                 scores = self._score(query, found, hits)
+                if query != question:
+                    # A follow-up: the context found the passages, but the sentence must answer
+                    # what was asked now, so the new question's own words count as much again.
+                    scores = 0.5 * scores + 0.5 * self._score(question, found, hits)
                 if self.settings.rerank and hits:
                     hits = _rerank(hits, found, scores, len(hits))
                 answer = build_answer(

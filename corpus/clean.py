@@ -204,6 +204,19 @@ _DATELINE = re.compile(
 _DATELINE_MAX_WORDS = 6
 _NAV_MIN_REPEATS = 3
 _NAV_MAX_WORDS = 4
+_NAV_WORD = re.compile(r"[^\W\d_][\w'-]*")
+_NAV_FILLERS = frozenset("the and of to in on a our my your us all more".split())
+_NAV_WORDS = _NAV_FILLERS | frozenset(
+    "home homepage menu main navigation nav skip content search close open toggle back top next previous "
+    "prev less show hide latest news trending popular most read viewed shared watched stories story "
+    "video videos photos photo gallery galleries podcast podcasts live newsletter newsletters login log "
+    "sign out up register account profile contact about help faq terms privacy policy cookie cookies "
+    "settings sitemap section sections world local national politics business money tech technology "
+    "science health sport sports weather opinion entertainment culture arts lifestyle travel food "
+    "education jobs careers obituaries classifieds games puzzles crosswords shop deals subscribe "
+    "subscriptions e-edition epaper advertise go click here view load comments print edition "
+    "headlines breaking featured editor's picks recommended related".split()
+)
 
 
 def _match_key(paragraph: str) -> str:
@@ -242,33 +255,26 @@ def _is_dateline(paragraph: str) -> bool:
 
 
 def _drop_repeated_nav_lines(paragraphs: list[str]) -> list[str]:
-    """Drop short label-like lines that occur three or more times (menus, widget titles).
+    """Drop short lines made only of site-navigation words that occur three or more times.
 
-    Some short lines repeat legitimately and are kept: sentences, speaker labels in transcripts
-    ("Taylor Wilson:", "PENCE"), "Key: value" list fields ("Age: 37"), live-blog bylines
-    ("– David Jackson"), and section headings, recognised by the next paragraph mentioning them
-    ("Frye Fire" followed by "The Frye Fire continues to burn...").
+    Repetition alone is not enough: in news text the lines that repeat are mostly content
+    (nominee lists, gift-guide price headings, transcript speaker labels, live-blog bylines), so
+    a line must also read like a menu or widget label ("Most read", "Sign in", "Latest news").
     """
     counts = Counter(paragraphs)
-    candidates = {
-        p
-        for p, n in counts.items()
-        if n >= _NAV_MIN_REPEATS
-        and len(p.split()) <= _NAV_MAX_WORDS
-        and not _SENTENCE_END.search(p)
-        and ":" not in p
-        and not p.isupper()
-        and p[0] not in "-–—•*"
-    }
-    if not candidates:
-        return paragraphs
-    headings = {
-        p
-        for p, following in zip(paragraphs, paragraphs[1:], strict=False)
-        if p in candidates and following not in candidates and p.casefold() in following.casefold()
-    }
-    drop = candidates - headings
-    return [p for p in paragraphs if p not in drop]
+    drop = {p for p, n in counts.items() if n >= _NAV_MIN_REPEATS and _is_nav_label(p)}
+    return [p for p in paragraphs if p not in drop] if drop else paragraphs
+
+
+def _is_nav_label(paragraph: str) -> bool:
+    words = _NAV_WORD.findall(paragraph.casefold())
+    if len(words) == 1 and paragraph.isupper():
+        return False  # a transcript speaker label ("PAGE", "CLOSE"), not a menu item
+    return (
+        0 < len(words) <= _NAV_MAX_WORDS
+        and all(w in _NAV_WORDS for w in words)
+        and any(w not in _NAV_FILLERS for w in words)
+    )
 
 
 def _drop_leading_datelines(paragraphs: list[str]) -> list[str]:
@@ -282,12 +288,12 @@ def clean_text(raw: str) -> str:
 
     Steps: unify line breaks, repair common mojibake, NFC-normalise, drop zero-width and control
     characters, collapse spaces inside lines, re-join hard-wrapped lines, then drop paragraphs that
-    are scraper debris (see the module docstring), a stand-alone dateline at the top, and short
-    lines repeated three or more times. Returns ``""`` when nothing is left. Idempotent:
+    are scraper debris (see the module docstring), a stand-alone dateline at the top, and
+    navigation labels repeated three or more times. Returns ``""`` when nothing is left. Idempotent:
     ``clean_text(clean_text(x)) == clean_text(x)``.
     """
     paragraphs = [p for p in _paragraphs(_normalize_chars(raw)) if not _is_debris(p)]
-    # Removing a line can change what follows a heading or what comes first, so repeat the
+    # Dropping a dateline or a repeated label can expose another at the top, so repeat the
     # document-level rules until nothing changes; that fixpoint is what makes this idempotent.
     previous: list[str] = []
     while paragraphs != previous:

@@ -106,7 +106,7 @@ def text_fingerprint(text: str) -> str:
     return hashlib.sha256(normalised.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
+def _estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
     """Share of equal positions of two signatures of the same length: estimated Jaccard."""
     return float(np.count_nonzero(a == b)) / float(len(a))
 
@@ -193,7 +193,7 @@ class DuplicateFinder:
         best = -1.0
         candidates = self._index().query(self._lean(array))
         for key in sorted(candidates, key=self._added.__getitem__):
-            similarity = estimated_jaccard(array, self._signatures[key])
+            similarity = _estimated_jaccard(array, self._signatures[key])
             if similarity >= self.threshold and similarity > best:
                 best_key, best = key, similarity
         return best_key

@@ -113,8 +113,7 @@ def ask_settings(mode: str) -> AskSettings:
 
 
 def _load_assistant(index: Path, settings: AskSettings, model: str | None) -> QA:
-    # Being written alongside this module; drop the ignore once ``assistant.Assistant`` exists.
-    from assistant import Assistant  # type: ignore[attr-defined]
+    from assistant import Assistant
 
     assistant: QA = Assistant.load(index, settings=settings, model=model)
     return assistant

@@ -172,10 +172,14 @@ def test_short_first_paragraph_that_is_not_a_dateline_is_kept() -> None:
 def test_repeated_navigation_lines_are_removed() -> None:
     raw = "Most read\n\nFirst story.\n\nMost read\n\nSecond story.\n\nMost read"
     assert clean_text(raw) == "First story.\n\nSecond story."
+    raw = "Sign in\n\nLatest news\n\nFirst story.\n\nSign in\n\nLatest news\n\nSign in\n\nLatest news"
+    assert clean_text(raw) == "First story."
+    twice = "Most read\n\nFirst story.\n\nMost read"  # twice is not "many times"
+    assert clean_text(twice) == twice
 
 
 def test_repeated_lines_that_carry_content_are_kept() -> None:
-    transcript = "PENCE\n\nThank you.\n\nHARRIS\n\nThank you too.\n\nPENCE\n\nWell.\n\nHARRIS\n\nYes.\n\nPENCE\n\nNo."
+    transcript = "PAGE\n\nThank you.\n\nHARRIS\n\nThank you too.\n\nPAGE\n\nWell.\n\nHARRIS\n\nYes.\n\nPAGE\n\nNo."
     assert clean_text(transcript) == transcript
     headings = (
         "Frye Fire\n\nThe Frye Fire started on June 7.\n\nFrye Fire\n\nThe Frye Fire grew.\n\n"
@@ -184,6 +188,10 @@ def test_repeated_lines_that_carry_content_are_kept() -> None:
     assert clean_text(headings) == headings
     fields = "Age: 37\n\nShe ran.\n\nAge: 37\n\nHe ran.\n\nAge: 37\n\nThey ran."
     assert clean_text(fields) == fields
+    nominees = "Best album\n\nDrake\n\nAdele\n\nBest song\n\nDrake\n\nAdele\n\nBest video\n\nDrake\n\nAdele"
+    assert clean_text(nominees) == nominees
+    gift_guide = "Less than $100\n\nA lamp.\n\nLess than $100\n\nA rug.\n\nLess than $100\n\nA mug."
+    assert clean_text(gift_guide) == gift_guide
 
 
 _DEBRIS_WORDS = ["Share", "Advertisement", "Subscribe", "Read more:", "Home", "CNN \u2014", "***", "PENCE"]

@@ -122,6 +122,11 @@ def test_json_array_with_syntax_error_keeps_earlier_records(tmp_path: Path) -> N
     assert items[1].reason.startswith("invalid JSON")
 
 
+def test_broken_pretty_printed_json_object_is_one_skip(tmp_path: Path) -> None:
+    path = write(tmp_path / "obj.json", '{\n  "id": "x",\n  "text": "Fine."\n  "title": "T"\n}\n')
+    assert read(path) == [Skipped(f"{path}:4", "invalid JSON: Expecting ',' delimiter")]
+
+
 def test_json_record_fields(tmp_path: Path) -> None:
     record = {
         "id": 42,
@@ -279,6 +284,13 @@ def test_txt_title_line_and_body(tmp_path: Path) -> None:
             text="First paragraph.\n\nSecond paragraph.",
         )
     ]
+
+
+def test_txt_whose_first_line_is_a_paragraph_has_no_title(tmp_path: Path) -> None:
+    first = "The council met on Tuesday and " + "talked about the bridge and the river " * 6 + "for hours."
+    (item,) = read(write(tmp_path / "untitled.txt", f"{first}\nSecond paragraph.\n"))
+    assert isinstance(item, Article)
+    assert (item.title, item.text) == (None, f"{first}\n\nSecond paragraph.")
 
 
 def test_own_scraped_fixture_through_loader() -> None:

@@ -162,10 +162,11 @@ def question_result(fake_qa: FakeQA, questions: list[Question]) -> Result:
 SENTENCE_ITEMS = [
     SentenceQuestion("i1", "What age?", (Candidate("s1", 0), Candidate("s2", 1), Candidate("s3", 0))),
     SentenceQuestion("i2", "What city?", (Candidate("s4", 1), Candidate("s5", 0))),
+    SentenceQuestion("i3", "Who?", (Candidate("s6", 0),)),  # no positive: not scored
 ]
 
 
 @pytest.fixture
 def sentence_result() -> Result:
     scorer = TableScorer({"s1": 0.9, "s2": 0.5, "s4": 0.8})
-    return evaluate_sentences(scorer, SENTENCE_ITEMS, clock=clock_of([3, 4]))
+    return evaluate_sentences(scorer, SENTENCE_ITEMS, clock=clock_of([3, 4, 5]))

@@ -88,7 +88,10 @@ def test_sentence_report_has_no_recall_plot(tmp_path: Path, sentence_result: Res
     metrics = json.loads(files.metrics.read_text())
     assert_flat_numbers(metrics)
     assert {"n", "map", "mrr"} <= metrics.keys()
-    assert "MAP and MRR over questions with at least one positive" in files.report.read_text()
+    report = files.report.read_text()
+    assert "MAP and MRR over questions with at least one positive" in report
+    assert "- `i1` What age?; top: “s1”" in report  # a scored miss is listed
+    assert "`i3`" not in report  # an all-negative item is not scored, so not a miss
 
 
 def test_flatten_metrics_refuses_non_numbers(question_result: Result) -> None:

@@ -1,0 +1,64 @@
+"""Latency of ``Assistant.ask`` against bare BM25 search, measured in the same run.
+
+    python benchmarks/bench_ask.py --index results/index-2022 [--questions FILE] [--n 300]
+
+Loads the index and the model once, warms up, then times ``ask`` for each question (p50/p95/max)
+and, on the same questions, the BM25 search alone (the lexical index's top 20) — the floor any
+answer costs. Prints both and their ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DEFAULT_QUESTIONS = ROOT.parent / "shared" / "data" / "realtimeqa" / "questions_2022.jsonl"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--index", type=Path, default=ROOT / "results" / "index-2022")
+    parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
+    parser.add_argument("--n", type=int, default=300)
+    args = parser.parse_args()
+
+    import torch
+
+    from assistant.api import Assistant
+
+    with open(args.questions, encoding="utf-8") as f:
+        questions = [json.loads(line)["question"] for line in f][: args.n]
+    t = time.perf_counter()
+    assistant = Assistant.load(args.index)
+    load_s = time.perf_counter() - t
+    for q in questions[:5]:
+        assistant.ask(q)
+    ask_ms, bm25_ms = [], []
+    for q in questions:
+        t = time.perf_counter()
+        assistant.retriever.lexical.search(q, 20)
+        bm25_ms.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        assistant.ask(q)
+        ask_ms.append((time.perf_counter() - t) * 1000)
+    stats = assistant.stats()
+    print(f"index: {args.index} ({stats.articles} articles, {stats.chunks} chunks); load {load_s:.1f} s; "
+          f"torch threads {torch.get_num_threads()}")
+    for name, xs in (("ask", ask_ms), ("bm25 search only", bm25_ms)):
+        a = np.asarray(xs)
+        print(f"{name:>17}: n={len(a)} p50 {np.percentile(a, 50):.1f} ms  p95 {np.percentile(a, 95):.1f} ms  max {a.max():.1f} ms")
+    print(f"ask / bm25 p50 ratio: {np.percentile(ask_ms, 50) / np.percentile(bm25_ms, 50):.1f}x  (target: ask p50 <= 150 ms, p95 <= 400 ms)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.api import Assistant
+from assistant.records import AskSettings
+from index.chunk import Chunker
+from index.embed import HashingEmbedder
+from index.ingest import ingest
+
+_WORD = re.compile(r"\w+")
+
+
+class OverlapScorer:
+    """A deterministic stand-in for the learned scorer: the share of question words in the sentence."""
+
+    def score(self, question: str, sentences: Sequence[str], *, passage_scores: Sequence[float] | None = None) -> np.ndarray:
+        q = {w for w in _WORD.findall(question.lower()) if len(w) > 2}
+        out = [len(q & set(_WORD.findall(s.lower()))) / max(1, len(q)) for s in sentences]
+        return np.asarray(out, dtype=np.float32)
+
+
+def build_index(corpus: Path, index_dir: Path) -> HashingEmbedder:
+    embedder = HashingEmbedder(dim=64)
+    ingest([str(corpus)], index_dir, lambda: embedder, embedder.name, Chunker(25, 5))
+    return embedder
+
+
+@pytest.fixture
+def small_assistant(tmp_path: Path, small_corpus_file: Path) -> Assistant:
+    embedder = build_index(small_corpus_file, tmp_path / "ix")
+    return Assistant.load(tmp_path / "ix", AskSettings(min_confidence=0.2), embedder=embedder, scorer=OverlapScorer())

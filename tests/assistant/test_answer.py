@@ -1,0 +1,69 @@
+import numpy as np
+
+from assistant.answer import build_answer, candidates, near_duplicate_key
+from assistant.records import Hit
+
+ARTICLE_A = "Intro line here.\n\nThe council voted 7 to 2 on Monday to close the bridge. Repairs start in May."
+ARTICLE_B = "Wire copy. The council voted 7 to 2 on Monday to close the bridge! Officials were not available."
+
+
+def hit(article_id: str, text: str, start: int, end: int, chunk_id: int) -> Hit:
+    return Hit(article_id, chunk_id, f"Title {article_id}", f"Source {article_id}", "2021-01-01", None, text[start:end], start, end, 1.0)
+
+
+def test_candidate_offsets_slice_the_article() -> None:
+    hits = [hit("a", ARTICLE_A, 18, len(ARTICLE_A), 1)]
+    found = candidates(hits)
+    assert [c.span.sentence for c in found] == [
+        "The council voted 7 to 2 on Monday to close the bridge.", "Repairs start in May."]
+    for c in found:
+        assert ARTICLE_A[c.span.start : c.span.end] == c.span.sentence
+
+
+def test_overlapping_chunks_give_each_sentence_once() -> None:
+    hits = [hit("a", ARTICLE_A, 18, len(ARTICLE_A), 1), hit("a", ARTICLE_A, 0, len(ARTICLE_A), 2)]
+    found = candidates(hits)
+    assert len(found) == len({(c.hit.article_id, c.span.start) for c in found}) == 2  # "Intro line here." is too short
+    assert all(c.passage_rank == 0 for c in found)
+
+
+def test_same_sentence_in_two_outlets_is_one_answer_reported_by_both() -> None:
+    hits = [hit("a", ARTICLE_A, 0, len(ARTICLE_A), 1), hit("b", ARTICLE_B, 0, len(ARTICLE_B), 2)]
+    found = candidates(hits)
+    scores = np.array([0.9 if "voted" in c.span.sentence else 0.2 for c in found], dtype=np.float32)
+    answer = build_answer("q", "q", found, scores, hits, max_sentences=3, min_confidence=0.5)
+    first = answer.sentences[0]
+    assert "voted 7 to 2" in first.text and first.n_sources == 2
+    assert first.also_reported_by[0].article_id == "b"
+    other = first.also_reported_by[0]
+    assert ARTICLE_B[other.start : other.end] == other.sentence
+    assert sum("voted" in s.text for s in answer.sentences) == 1
+    for s in answer.sentences:
+        text = ARTICLE_A if s.citation.article_id == "a" else ARTICLE_B
+        assert text[s.citation.start : s.citation.end] == s.text == s.citation.sentence
+
+
+def test_low_confidence_abstains_and_keeps_what_was_searched() -> None:
+    hits = [hit("a", ARTICLE_A, 0, len(ARTICLE_A), 1)]
+    found = candidates(hits)
+    answer = build_answer("q", "q", found, np.full(len(found), 0.1, np.float32), hits, 3, 0.5)
+    assert not answer.is_answer and answer.sentences == () and answer.searched == tuple(hits)
+    assert answer.confidence == np.float32(0.1)
+
+
+def test_at_most_max_sentences_best_first() -> None:
+    hits = [hit("a", ARTICLE_A, 0, len(ARTICLE_A), 1), hit("b", ARTICLE_B, 0, len(ARTICLE_B), 2)]
+    found = candidates(hits)
+    scores = np.linspace(0.6, 0.9, len(found)).astype(np.float32)
+    answer = build_answer("q", "q", found, scores, hits, 2, 0.5)
+    assert len(answer.sentences) == 2
+    assert answer.sentences[0].score >= answer.sentences[1].score
+
+
+def test_no_candidates_is_an_abstention() -> None:
+    answer = build_answer("q", "q", [], np.zeros(0, np.float32), [], 3, 0.5)
+    assert not answer.is_answer and answer.confidence == 0.0
+
+
+def test_near_duplicate_key_ignores_case_and_punctuation() -> None:
+    assert near_duplicate_key("The vote: 7–2!") == near_duplicate_key("the vote 7 2")

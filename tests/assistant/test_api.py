@@ -1,0 +1,53 @@
+import json
+from pathlib import Path
+
+from assistant.api import Assistant
+from assistant.chat import Conversation
+from index.chunk import Chunker
+from index.ingest import ingest
+
+
+def test_ask_quotes_and_cites_verbatim(small_assistant: Assistant) -> None:
+    answer = small_assistant.ask("Who scored 31 points in the final?")
+    assert answer.is_answer
+    best = answer.sentences[0]
+    assert "Sam Ortiz" in best.text
+    assert best.citation.source == "Sports Daily" and best.citation.url == "https://example.org/a2"
+    for s in answer.sentences:
+        assert small_assistant.article_text(s.citation.article_id)[s.citation.start : s.citation.end] == s.text
+
+
+def test_unanswerable_question_abstains(small_assistant: Assistant) -> None:
+    answer = small_assistant.ask("Quantum chromodynamics lattice gauge?")
+    assert not answer.is_answer and answer.sentences == ()
+
+
+def test_conversation_records_turns_and_resolves_follow_ups(small_assistant: Assistant) -> None:
+    chat = Conversation()
+    small_assistant.ask("Which bridge did the council close in Riverton?", chat)
+    answer = small_assistant.ask("When will it reopen?", chat)
+    assert len(chat.turns) == 2
+    assert "bridge" in answer.query.lower()
+    assert answer.is_answer and "reopen next week" in answer.sentences[0].text
+
+
+def test_hostile_questions_are_bounded_and_sane(small_assistant: Assistant) -> None:
+    for question in ["x" * 100_000, "\x00\x01\x02 bridge \x1b[31m", "<script>alert(1)</script>", "the of and a",
+                     "¿Dónde está el puente?", "🌉🌊❓", ""]:
+        answer = small_assistant.ask(question)
+        assert len(answer.question) <= 2000
+        assert all(small_assistant.article_text(s.citation.article_id)[s.citation.start : s.citation.end] == s.text
+                   for s in answer.sentences)
+
+
+def test_refresh_sees_articles_added_after_loading(small_assistant: Assistant, tmp_path: Path) -> None:
+    extra = tmp_path / "extra.jsonl"
+    extra.write_text(json.dumps({"id": "n1", "title": "Zoo welcomes panda", "source": "Riverton Post",
+                                 "text": "The Riverton zoo welcomed a giant panda named Bao on Sunday."}) + "\n")
+    assert not small_assistant.ask("What is the name of the giant panda at the zoo?").is_answer
+    embedder = small_assistant.retriever.embedder
+    ingest([str(extra)], small_assistant.store.path, lambda: embedder, embedder.name, Chunker(25, 5))
+    assert small_assistant.refresh()
+    answer = small_assistant.ask("What is the name of the giant panda at the zoo?")
+    assert answer.is_answer and "Bao" in answer.sentences[0].text
+    assert not small_assistant.refresh()

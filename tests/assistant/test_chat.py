@@ -1,0 +1,39 @@
+from assistant.chat import Conversation, Turn, content_words, is_follow_up, resolve
+from assistant.records import Answer, AnswerSentence, Citation
+
+
+def answered(question: str, sentence: str) -> Turn:
+    c = Citation("a", "T", "S", None, None, sentence, 0, len(sentence))
+    return Turn(question, question, Answer(question, question, (AnswerSentence(sentence, c, 0.9),), 0.9, True))
+
+
+def test_follow_up_detection() -> None:
+    assert is_follow_up("Who did she marry?")
+    assert is_follow_up("And where did it happen?")
+    assert is_follow_up("What about the second one?")
+    assert is_follow_up("When?")
+    assert not is_follow_up("Who won the 2019 Eurovision Song Contest?")
+    assert not is_follow_up("How many people died in the Magnitogorsk explosion?")
+
+
+def test_a_standalone_question_is_searched_as_it_is() -> None:
+    chat = Conversation([answered("Who won Eurovision in 2019?", "Duncan Laurence won for the Netherlands.")])
+    assert resolve("How many people died in the Magnitogorsk explosion?", chat) == (
+        "How many people died in the Magnitogorsk explosion?")
+
+
+def test_follow_up_carries_the_earlier_subject_and_weighs_the_new_question_most() -> None:
+    chat = Conversation([answered("Who won Eurovision in 2019?", "Duncan Laurence won Eurovision for the Netherlands.")])
+    query = resolve("Where was it held?", chat)
+    assert query.count("Where was it held?") == 2 and query.startswith("Where was it held?")
+    assert "Eurovision" in query and "2019" in query
+    assert "Netherlands" in query or "Laurence" in query
+
+
+def test_no_history_means_no_change() -> None:
+    assert resolve("And where?", Conversation()) == "And where?"
+    assert resolve("And where?", None) == "And where?"
+
+
+def test_content_words_drop_question_and_stop_words() -> None:
+    assert content_words("Who did she marry in Paris?") == ["marry", "Paris"]

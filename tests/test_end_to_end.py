@@ -1,0 +1,100 @@
+"""The real thing: the packaged model, the CLI as a user runs it, a small real corpus."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from tests_support import demo_articles
+
+pytestmark = pytest.mark.integration
+
+SCRAPED = """Harbour fire destroys three fishing boats in Porthwen
+
+A fire broke out in Porthwen harbour early on Tuesday and destroyed three fishing boats, the coastguard said.
+
+Nobody was hurt. The fire started in the engine room of the trawler Morwenna, according to harbour master Alun Pryce.
+
+Share this article
+Advertisement
+
+Please enter your comment!
+Please enter your name here
+"""
+
+
+def newsqa(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True, timeout=600)
+    if check and proc.returncode not in (0, 3):
+        raise AssertionError(f"newsqa {args} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("e2e")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    (corpus / "wikinews.jsonl").write_text("".join(json.dumps(a) + "\n" for a in demo_articles(25)), encoding="utf-8")
+    (corpus / "porthwen.txt").write_text(SCRAPED, encoding="utf-8")
+    (corpus / "broken.jsonl").write_text('{"id": "b1", "text": "A fine short article about a new ferry route."}\n{oops\n',
+                                         encoding="utf-8")
+    proc = newsqa("ingest", str(corpus), "--index", str(root / "ix"))
+    assert proc.returncode == 3, "a skipped record makes the exit status say so"
+    assert f"{corpus / 'broken.jsonl'}:2" in proc.stdout
+    assert "added: 27" in proc.stdout
+    return root / "ix"
+
+
+def test_ask_answers_with_a_verbatim_cited_sentence(index: Path) -> None:
+    proc = newsqa("ask", "How many fishing boats did the Porthwen harbour fire destroy?", "--index", str(index), "--json")
+    answer = json.loads(proc.stdout)
+    assert answer["is_answer"], answer
+    best = answer["sentences"][0]
+    assert "three fishing boats" in best["text"]
+    from assistant.api import Assistant
+
+    assistant = Assistant.load(index)
+    for s in answer["sentences"]:
+        c = s["citation"]
+        assert assistant.article_text(c["article_id"])[c["start"] : c["end"]] == s["text"]
+    # scraper debris never reaches the index
+    text = assistant.article_text(best["citation"]["article_id"])
+    assert "Please enter your comment" not in text and "Advertisement" not in text
+    assert "Nobody was hurt." in text
+
+
+def test_wikinews_question_is_answered_from_the_right_article(index: Path) -> None:
+    from assistant.api import Assistant
+
+    assistant = Assistant.load(index)
+    answer = assistant.ask("How many people were confirmed dead after the Magnitogorsk apartment building collapse?")
+    assert answer.is_answer
+    assert any("39" in s.text for s in answer.sentences)
+    assert answer.sentences[0].citation.url and answer.sentences[0].citation.url.startswith("https://en.wikinews.org/")
+
+
+def test_off_topic_question_abstains(index: Path) -> None:
+    proc = newsqa("ask", "What is a good recipe for banana bread with walnuts?", "--index", str(index), "--json")
+    answer = json.loads(proc.stdout)
+    assert not answer["is_answer"] and answer["sentences"] == [] and answer["searched"]
+
+
+def test_stats_and_reingest_and_delete(index: Path, tmp_path: Path) -> None:
+    stats = json.loads(newsqa("stats", "--index", str(index), "--json").stdout)
+    assert stats["articles"] == 27 and stats["model"] == "all-MiniLM-L6-v2" and stats["dim"] == 384
+    assert stats["up_to_date"]
+    again = newsqa("ingest", str(index.parent / "corpus"), "--index", str(index))
+    assert "added: 0  updated: 0  unchanged: 27" in again.stdout and "texts embedded: 0" in again.stdout
+    gone = newsqa("delete", "b1", "--index", str(index))
+    assert "deleted: 1" in gone.stdout
+    stats = json.loads(newsqa("stats", "--index", str(index), "--json").stdout)
+    assert stats["articles"] == 26
+
+
+def test_missing_index_is_a_clear_error(tmp_path: Path) -> None:
+    proc = newsqa("ask", "anything", "--index", str(tmp_path / "none"), check=False)
+    assert proc.returncode == 1 and "no index at" in proc.stderr and "Traceback" not in proc.stderr
