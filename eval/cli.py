@@ -13,6 +13,7 @@ The real assistant and scorer are imported only here, when a run needs them.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 from collections.abc import Callable
@@ -100,16 +101,27 @@ def add_eval_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPars
             "--out", type=Path, metavar="DIR", help="write metrics.json, per_question.jsonl, report.md and plots here"
         )
         sub.add_argument("--limit", type=_positive_int, metavar="N", help="evaluate only the first N items")
+        if task != "sentences":
+            sub.add_argument(
+                "--min-confidence",
+                type=float,
+                metavar="P",
+                help="abstain below this confidence instead of the default (0 never abstains: for calibrating)",
+            )
         sub.add_argument("--model", metavar="NAME", help="embedding model name or path (default: the packaged one)")
     parser.set_defaults(func=run_eval)
 
 
-def ask_settings(mode: str) -> AskSettings:
-    """The ``AskSettings`` of a ``--compare`` mode (see :data:`COMPARE_MODES`)."""
+def ask_settings(mode: str, min_confidence: float | None = None) -> AskSettings:
+    """The ``AskSettings`` of a ``--compare`` mode (see :data:`COMPARE_MODES`), with the default
+    abstention threshold unless ``min_confidence`` is given."""
     from assistant.records import AskSettings
 
     retrieval, rerank = COMPARE_MODES[mode]
-    return AskSettings(retrieval=retrieval, rerank=rerank)
+    settings = AskSettings(retrieval=retrieval, rerank=rerank)
+    if min_confidence is not None:
+        settings = dataclasses.replace(settings, min_confidence=min_confidence)
+    return settings
 
 
 def _load_assistant(index: Path, settings: AskSettings, model: str | None) -> QA:
@@ -163,7 +175,8 @@ def _evaluate(
     results = {}
     for mode in list(COMPARE_MODES) if args.compare else [DEFAULT_MODE]:
         logger.info("evaluating %s on %s with mode %s", args.eval_task, args.file, mode)
-        results[mode] = run(load_qa(args.index, ask_settings(mode), args.model))
+        settings = ask_settings(mode, getattr(args, "min_confidence", None))
+        results[mode] = run(load_qa(args.index, settings, args.model))
     return results
 
 

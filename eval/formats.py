@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from eval.errors import FormatError
+from eval.metrics import normalize_answer
 
 __all__ = [
     "Candidate",
@@ -133,6 +134,14 @@ class _Row:
                 raise self.fail(f"{field}[{i}]", f"must be a string, not {type(item).__name__}")
         return tuple(value)
 
+    def answers(self, field: str = "answers") -> tuple[str, ...]:
+        """A non-empty list of answer strings, each with a letter or digit (else it could never match)."""
+        value = self.strings(field)
+        for i, item in enumerate(value):
+            if not normalize_answer(item):
+                raise self.fail(f"{field}[{i}]", "must contain a letter or digit: it could never match")
+        return value
+
     def objects(self, field: str, *, allow_empty: bool = False) -> list[_Row]:
         value = self.raw(field)
         if not isinstance(value, list) or not (value or allow_empty):
@@ -187,13 +196,13 @@ def _question(row: _Row) -> Question:
     return Question(
         id=row.text("id"),
         question=row.text("question"),
-        answers=row.strings("answers"),
+        answers=row.answers(),
         article_ids=row.strings("article_ids_containing_answer"),
     )
 
 
 def _turn(row: _Row) -> Turn:
-    return Turn(question=row.text("question"), answers=row.strings("answers"), article_ids=row.strings("article_ids"))
+    return Turn(question=row.text("question"), answers=row.answers(), article_ids=row.strings("article_ids"))
 
 
 def _conversation(row: _Row) -> ConversationCase:

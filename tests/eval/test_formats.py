@@ -161,3 +161,43 @@ def test_format_error_is_a_value_error_and_an_eval_error() -> None:
 def test_missing_file_is_an_os_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         load_questions(tmp_path / "nope.jsonl")
+
+
+@pytest.mark.parametrize(
+    ("loader", "rows", "where", "field"),
+    [
+        (load_questions, [QUESTION, {**QUESTION, "id": "q2", "article_ids_containing_answer": []}], ":2:",
+         "'article_ids_containing_answer' must list at least one"),
+        (load_conversations, [{"id": "c1", "turns": [{k: v for k, v in TURNS[0].items() if k != "answers"}]}], ":1:",
+         "'turns[0].answers' is missing"),
+        (load_conversations, [{"id": "c1", "turns": [TURNS[0], {**TURNS[1], "question": 5}]}], ":1:",
+         "'turns[1].question' must be a string"),
+        (load_conversations, [{"id": "c1", "turns": TURNS}, {"id": "c1", "turns": TURNS}], ":2:", "'id' repeats 'c1'"),
+        (load_conversations, [{"id": "c1"}], ":1:", "'turns' is missing"),
+        (load_unanswerable, [{"id": "u1", "question": "Why?"}, {"id": "u2", "question": ""}], ":2:",
+         "'question' must not be empty"),
+        (load_unanswerable, ["", "", "not json"], ":3:", "not valid JSON"),
+        (load_sentences, [{**SENTENCES, "candidates": "Skaters must be 17."}], ":1:", "'candidates' must be a list"),
+        (load_sentences, [{k: v for k, v in SENTENCES.items() if k != "question"}], ":1:", "'question' is missing"),
+        (load_sentences, [{**SENTENCES, "candidates": [{"sentence": "x", "label": "1"}]}], ":1:",
+         "'candidates[0].label' must be 0 or 1"),
+    ],
+)  # fmt: skip
+def test_more_malformed_rows_name_path_line_and_field(
+    tmp_path: Path, loader: Loader, rows: list[Any], where: str, field: str
+) -> None:
+    path = write(tmp_path, *rows)
+    with pytest.raises(FormatError) as caught:
+        loader(path)
+    assert str(caught.value).startswith(f"{path}{where}")
+    assert field in str(caught.value)
+
+
+def test_empty_candidate_list_is_allowed(tmp_path: Path) -> None:
+    assert load_sentences(write(tmp_path, {**SENTENCES, "candidates": []})) == [SentenceQuestion("s1", "What age?", ())]
+
+
+@pytest.mark.parametrize("answers", [[""], ["   "], ["?!"]])
+def test_an_answer_that_can_never_match_is_rejected(tmp_path: Path, answers: list[str]) -> None:
+    with pytest.raises(FormatError, match="answers"):
+        load_questions(write(tmp_path, {**QUESTION, "answers": answers}))

@@ -1,0 +1,197 @@
+"""Check the question sets in this folder against the corpora they were written for.
+
+```
+python eval/data/check_data.py [--realtimeqa DIR] [--demo FILE]
+```
+
+- ``conversations_YEAR.jsonl``: every turn has answers and article ids; every listed article is in
+  that year's RealTime QA corpus and contains an answer (case-insensitive, as whole words, and also
+  after the punctuation-collapsing normalisation the answer@k metric uses); and the list is
+  complete: it is exactly the articles that contain an answer and every ``topic`` term of the
+  conversation. Follow-up turns (2 and later) exist: every conversation has at least two turns.
+- ``unanswerable.jsonl`` (both RealTime QA corpora) and ``unanswerable_demo.jsonl`` (the bundled
+  Wikinews demo corpus): ids carry a category prefix; every ``absent`` term occurs in no article;
+  for ``not_stated``, no article containing all of its ``with`` terms contains any of its ``terms``.
+
+Comparisons fold curly quotes to straight ones and ignore case. Standard library only; prints a
+summary and exits 1 if anything fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import re
+import sys
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+DEFAULT_REALTIMEQA = Path("/work/shared/data/realtimeqa")
+DEFAULT_DEMO = REPO / "data" / "demo" / "wikinews.jsonl"
+YEARS = (2022, 2023)
+CATEGORIES = ("absent", "detail", "offtopic", "nearmiss")
+
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+
+
+def fold(text: str) -> str:
+    """Lower-case ``text`` and turn curly quotes into straight ones."""
+    return text.translate(_QUOTES).casefold()
+
+
+def normalize(text: str) -> str:
+    """The answer normalisation of ``eval.metrics.normalize_answer``: punctuation runs become one space."""
+    chars = [" " if unicodedata.category(c).startswith("P") else c for c in text.casefold()]
+    return " ".join("".join(chars).split())
+
+
+def _word(term: str, *, whole: bool = True) -> re.Pattern[str]:
+    """A pattern for ``term`` starting at a word boundary (and ending at one when ``whole``)."""
+    return re.compile(r"(?<!\w)" + re.escape(fold(term)) + (r"(?!\w)" if whole else ""))
+
+
+class Corpus:
+    """Article texts (title and body) of one corpus, folded once for repeated searching."""
+
+    def __init__(self, name: str, articles: Iterable[dict[str, Any]]) -> None:
+        self.name = name
+        self.raw: dict[str, str] = {}
+        self.folded: dict[str, str] = {}
+        self._normalized: dict[str, str] = {}
+        for article in articles:
+            text = f"{article.get('title') or ''}\n{article['text']}"
+            self.raw[article["id"]] = text
+            self.folded[article["id"]] = fold(text)
+
+    def normalized(self, article_id: str) -> str:
+        if article_id not in self._normalized:
+            self._normalized[article_id] = f" {normalize(self.raw[article_id])} "
+        return self._normalized[article_id]
+
+    def with_all(self, terms: list[str]) -> list[str]:
+        """Ids of the articles containing every term, each starting at a word boundary."""
+        patterns = [(fold(t), _word(t, whole=False)) for t in terms]
+        return [i for i, text in self.folded.items() if all(p in text and rx.search(text) for p, rx in patterns)]
+
+    def has_answer(self, article_id: str, answers: list[str]) -> bool:
+        """An answer occurs as whole words, both verbatim (folded) and after answer normalisation."""
+        text = self.folded[article_id]
+        return any(
+            fold(a) in text and _word(a).search(text) and f" {normalize(a)} " in self.normalized(article_id)
+            for a in answers
+        )
+
+    def count(self, term: str) -> int:
+        """How many articles contain ``term`` as whole words."""
+        needle, rx = fold(term), _word(term)
+        return sum(1 for text in self.folded.values() if needle in text and rx.search(text))
+
+
+def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                yield number, json.loads(line)
+
+
+def load_corpus(name: str, path: Path) -> Corpus:
+    return Corpus(name, (row for _, row in read_jsonl(path)))
+
+
+def check_conversations(path: Path, corpus: Corpus) -> tuple[list[str], Counter[str]]:
+    problems: list[str] = []
+    stats: Counter[str] = Counter()
+    for line, row in read_jsonl(path):
+        where = f"{path.name}:{line} ({row.get('id')})"
+        turns, topic = row.get("turns") or [], row.get("topic") or []
+        stats["conversations"] += 1
+        stats[f"{len(turns)}-turn"] += 1
+        if len(turns) < 2:
+            problems.append(f"{where}: a conversation needs at least two turns")
+        if not topic:
+            problems.append(f"{where}: no 'topic' terms to check the article lists against")
+        on_topic = set(corpus.with_all(topic)) if topic else set()
+        for position, turn in enumerate(turns, start=1):
+            stats["turns"] += 1
+            answers, listed = turn.get("answers") or [], turn.get("article_ids") or []
+            if not (turn.get("question") or "").strip() or not answers or not listed:
+                problems.append(f"{where} turn {position}: question, answers and article_ids must be non-empty")
+                continue
+            stats["article ids"] += len(listed)
+            for article_id in listed:
+                if article_id not in corpus.folded:
+                    problems.append(f"{where} turn {position}: {article_id} is not in {corpus.name}")
+                elif not corpus.has_answer(article_id, answers):
+                    problems.append(f"{where} turn {position}: {article_id} does not contain {answers}")
+            expected = {i for i in on_topic if corpus.has_answer(i, answers)}
+            if missing := sorted(expected - set(listed)):
+                problems.append(f"{where} turn {position}: on-topic articles with the answer not listed: {missing}")
+            if off := sorted(set(listed) - on_topic):
+                problems.append(f"{where} turn {position}: listed articles lacking a topic term {topic}: {off}")
+    return problems, stats
+
+
+def check_unanswerable(path: Path, corpora: list[Corpus]) -> tuple[list[str], Counter[str]]:
+    problems: list[str] = []
+    stats: Counter[str] = Counter()
+    for line, row in read_jsonl(path):
+        ident = str(row.get("id"))
+        where = f"{path.name}:{line} ({ident})"
+        category = ident.split("-", 1)[0]
+        stats[category] += 1
+        if category not in CATEGORIES:
+            problems.append(f"{where}: id must start with one of {', '.join(c + '-' for c in CATEGORIES)}")
+        if not (row.get("question") or "").strip():
+            problems.append(f"{where}: empty question")
+        for term in row.get("absent", []):
+            stats["absent terms"] += 1
+            for corpus in corpora:
+                if hits := corpus.count(term):
+                    problems.append(f"{where}: {term!r} occurs in {hits} article(s) of {corpus.name}")
+        if not_stated := row.get("not_stated"):
+            stats["not_stated checks"] += 1
+            for corpus in corpora:
+                for article_id in corpus.with_all(not_stated["with"]):
+                    said = [t for t in not_stated["terms"] if fold(t) in corpus.folded[article_id]]
+                    if said:
+                        problems.append(f"{where}: {article_id} ({corpus.name}) mentions {said}")
+    return problems, stats
+
+
+def _summary(stats: Counter[str]) -> str:
+    return ", ".join(f"{key} {value}" for key, value in stats.items())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--realtimeqa", type=Path, default=DEFAULT_REALTIMEQA, help="folder of articles_YEAR.jsonl.gz")
+    parser.add_argument("--demo", type=Path, default=DEFAULT_DEMO, help="the demo corpus JSONL")
+    args = parser.parse_args(argv)
+
+    corpora = {year: load_corpus(f"articles_{year}", args.realtimeqa / f"articles_{year}.jsonl.gz") for year in YEARS}
+    demo = load_corpus("demo wikinews", args.demo)
+    checks = [(f"conversations_{y}.jsonl", lambda p, y=y: check_conversations(p, corpora[y])) for y in YEARS]
+    checks += [
+        ("unanswerable.jsonl", lambda p: check_unanswerable(p, list(corpora.values()))),
+        ("unanswerable_demo.jsonl", lambda p: check_unanswerable(p, [demo])),
+    ]
+    failed = 0
+    for name, check in checks:
+        problems, stats = check(HERE / name)
+        print(f"{name}: {_summary(stats)} — {'ok' if not problems else f'{len(problems)} problem(s)'}")
+        for problem in problems:
+            print(f"  {problem}")
+        failed += len(problems)
+    print("all checks passed" if not failed else f"{failed} problem(s)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

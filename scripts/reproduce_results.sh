@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Reproduce eval/RESULTS.md from ../shared/data: ingest RealtimeQA 2022 and 2023 (each into its own
+# index, with the ordinary `newsqa ingest`), run every evaluation (questions with the ablation,
+# conversations, unanswerable, TrecQA dev) and the benchmarks, then compose eval/RESULTS.md.
+# Takes about two hours on 2 cores, most of it embedding. Indexes already built are reused (an
+# unchanged corpus embeds nothing). The ingest benchmark builds the 2022 index from scratch (it is an
+# ordinary ingest, timed); set BENCH_INGEST=0 to skip it and keep an existing 2022 index.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
+DATA=${DATA:-../shared/data}
+OUT=${OUT:-results}
+newsqa=.venv/bin/newsqa
+mkdir -p "$OUT"
+
+if [ "${BENCH_INGEST:-1}" = 1 ]; then
+    .venv/bin/python benchmarks/bench_ingest.py --corpus "$DATA/realtimeqa/articles_2022.jsonl.gz" \
+        --index "$OUT/index-2022" > "$OUT/bench-ingest.txt"
+fi
+for year in 2022 2023; do
+    index="$OUT/index-$year"
+    $newsqa ingest "$DATA/realtimeqa/articles_$year.jsonl.gz" --index "$index" -q
+    $newsqa eval questions "$DATA/realtimeqa/questions_$year.jsonl" --index "$index" --compare --out "$OUT/questions-$year"
+    $newsqa eval conversations "eval/data/conversations_$year.jsonl" --index "$index" --out "$OUT/conversations-$year"
+    $newsqa eval unanswerable eval/data/unanswerable.jsonl --index "$index" --out "$OUT/unanswerable-$year"
+done
+$newsqa eval sentences "$DATA/trecqa/dev.jsonl" --out "$OUT/sentences-trecqa-dev"
+.venv/bin/python benchmarks/bench_ask.py --index "$OUT/index-2022" > "$OUT/bench-ask-2022.txt"
+.venv/bin/python -m eval.results "$OUT" > eval/RESULTS.md
+echo "wrote eval/RESULTS.md"

@@ -1,0 +1,74 @@
+"""Tune the fusion weights of hybrid retrieval on a question set, and print the grid.
+
+    python scripts/tune_fusion.py --index results/index-2022 --questions ../shared/data/realtimeqa/questions_2022.jsonl
+
+Runs BM25 and dense search once per question (depth 100), then scores every setting of weighted
+reciprocal rank fusion on article-level Recall@1/5/10 and MRR: the search is done once, the grid
+is pure arithmetic. Check the chosen setting on another year before making it the default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from assistant.retrieve import fuse  # noqa: E402
+from eval.metrics import dedupe, first_relevant_rank  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--index", type=Path, required=True)
+    parser.add_argument("--questions", type=Path, required=True)
+    parser.add_argument("--depth", type=int, default=100)
+    args = parser.parse_args()
+
+    from assistant.api import Assistant
+    from index.vectors import search_faiss
+
+    qa = Assistant.load(args.index)
+    r = qa.retriever
+    questions = [json.loads(line) for line in args.questions.open(encoding="utf-8")]
+    article_of: dict[int, str] = {}
+    runs = []
+    vectors = r.embedder.embed([q["question"] for q in questions])
+    for q, vec in zip(questions, vectors, strict=True):
+        lex = [c for c, _ in r.lexical.search(q["question"], args.depth, None)]
+        den = [c for c, _ in search_faiss(r.vectors, vec, args.depth, None)]  # type: ignore[arg-type]
+        missing = [c for c in set(lex) | set(den) if c not in article_of]
+        for rec in qa.store.chunks(missing):
+            article_of[rec.id] = rec.article_id
+        runs.append((lex, den, tuple(q["article_ids_containing_answer"])))
+
+    def score(wb: float, wd: float, k: float) -> tuple[float, ...]:
+        ranks = []
+        for lex, den, relevant in runs:
+            fused = fuse([(wb, lex), (wd, den)], k)
+            order = sorted(fused, key=lambda c: (-fused[c], c))
+            articles = dedupe(article_of[c] for c in order)
+            ranks.append(first_relevant_rank(articles, relevant) or 10**9)
+        a = np.asarray(ranks)
+        return ((a <= 1).mean(), (a <= 5).mean(), (a <= 10).mean(), np.where(a <= 20, 1.0 / a, 0.0).mean())
+
+    print(f"{len(runs)} questions; article-level metrics")
+    print(f"{'bm25':>5} {'dense':>5} {'k':>4}  R@1    R@5    R@10   MRR@20")
+    rows = []
+    for wb, wd, k in itertools.product((1.0,), (0.0, 0.25, 0.5, 0.75, 1.0, 1.5), (10.0, 30.0, 60.0)):
+        rows.append((wb, wd, k, *score(wb, wd, k)))
+    rows.append((0.0, 1.0, 60.0, *score(0.0, 1.0, 60.0)))
+    for row in sorted(rows, key=lambda x: (-x[4], -x[3])):
+        print(f"{row[0]:5.2f} {row[1]:5.2f} {row[2]:4.0f}  {row[3]:.3f}  {row[4]:.3f}  {row[5]:.3f}  {row[6]:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""The shipped question sets in eval/data: they parse, have the promised shape, and their checker works."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from collections import Counter
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from eval.formats import load_conversations, load_unanswerable
+from eval.metrics import normalize_answer
+
+DATA = Path(__file__).resolve().parents[2] / "eval" / "data"
+CATEGORIES = ("absent", "detail", "offtopic", "nearmiss")
+
+
+def _check_data() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("check_data", DATA / "check_data.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+check_data = _check_data()
+
+
+@pytest.mark.parametrize("year", [2022, 2023])
+def test_conversations_parse_and_have_follow_ups(year: int) -> None:
+    cases = load_conversations(DATA / f"conversations_{year}.jsonl")
+    assert len(cases) >= 40
+    assert all(case.id.startswith(f"{year}-") for case in cases)
+    assert all(2 <= len(case.turns) <= 4 for case in cases)
+    assert sum(len(case.turns) >= 3 for case in cases) >= len(cases) // 2
+    for case in cases:
+        for turn in case.turns:
+            assert all(a.strip() and normalize_answer(a) for a in turn.answers), case.id
+            assert all(i.startswith("rtqa-") for i in turn.article_ids), case.id
+            assert len(set(turn.article_ids)) == len(turn.article_ids), case.id
+
+
+@pytest.mark.parametrize("year", [2022, 2023])
+def test_conversations_carry_their_topic_terms(year: int) -> None:
+    rows = [json.loads(line) for line in (DATA / f"conversations_{year}.jsonl").read_text().splitlines()]
+    assert all(row["topic"] and all(isinstance(t, str) and t for t in row["topic"]) for row in rows)
+
+
+def test_unanswerable_sets_have_categories() -> None:
+    questions = load_unanswerable(DATA / "unanswerable.jsonl")
+    assert len(questions) >= 120
+    by_category = Counter(q.id.split("-", 1)[0] for q in questions)
+    assert set(by_category) == set(CATEGORIES)
+    assert min(by_category.values()) >= 20
+    demo = load_unanswerable(DATA / "unanswerable_demo.jsonl")
+    assert 25 <= len(demo) <= 40
+    assert {q.id.split("-", 1)[0] for q in demo} <= set(CATEGORIES)
+
+
+@pytest.mark.parametrize(
+    "text", ["Hong Kong", "World’s most “expensive” city", "  U.S.-led   Coalition!! ", "$1.8 million", "Joe's 71%"]
+)
+def test_checker_normalises_like_the_metric(text: str) -> None:
+    assert check_data.normalize(text) == normalize_answer(text)
+
+
+ARTICLES = [
+    {"id": "a1", "title": "Skaters", "text": "Figure skaters must now be 17. Joe’s rink agrees."},
+    {"id": "a2", "title": None, "text": "In 2017 the skaters' age was 15."},
+    {"id": "a3", "title": "Weather", "text": "Skaters were 17 minutes late because of snow."},
+]
+
+
+def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_checker_answer_matching() -> None:
+    corpus = check_data.Corpus("tiny", ARTICLES)
+    assert corpus.has_answer("a1", ["17"])
+    assert not corpus.has_answer("a2", ["17"])  # only inside 2017
+    assert corpus.has_answer("a1", ["Joe's rink"])  # curly and straight apostrophes are one
+    assert corpus.with_all(["skater"]) == ["a1", "a2", "a3"]  # a term may start a longer word
+    assert corpus.with_all(["skaters", "snow"]) == ["a3"]
+    assert corpus.count("skate") == 0  # absent terms are whole words
+
+
+def test_checker_flags_wrong_and_incomplete_article_lists(tmp_path: Path) -> None:
+    corpus = check_data.Corpus("tiny", ARTICLES)
+    good = {"id": "c1", "topic": ["skaters", "must"], "turns": [
+        {"question": "How old must skaters be?", "answers": ["17"], "article_ids": ["a1"]},
+        {"question": "Whose rink agrees?", "answers": ["Joe"], "article_ids": ["a1"]},
+    ]}  # fmt: skip
+    problems, stats = check_data.check_conversations(write_jsonl(tmp_path / "c.jsonl", [good]), corpus)
+    assert problems == [] and stats["turns"] == 2
+
+    bad = {"id": "c2", "topic": ["skaters"], "turns": [
+        {"question": "How old?", "answers": ["17"], "article_ids": ["a2", "zz"]},
+    ]}  # fmt: skip
+    problems, _ = check_data.check_conversations(write_jsonl(tmp_path / "c.jsonl", [bad]), corpus)
+    text = "\n".join(problems)
+    assert "at least two turns" in text
+    assert "a2 does not contain ['17']" in text
+    assert "zz is not in tiny" in text
+    assert "not listed: ['a1', 'a3']" in text  # complete lists hold every on-topic article with the answer
+
+
+def test_checker_flags_present_entities_and_stated_details(tmp_path: Path) -> None:
+    corpus = check_data.Corpus("tiny", ARTICLES)
+    rows = [
+        {"id": "absent-001", "question": "Who is Zorvath?", "absent": ["Zorvath"]},
+        {"id": "absent-002", "question": "Who runs Joe's rink?", "absent": ["Joe’s rink"]},
+        {"id": "detail-001", "question": "Why were they late?", "not_stated": {"with": ["Skaters"], "terms": ["snow"]}},
+        {"id": "trivia-001", "question": "What is 2 + 2?"},
+    ]
+    problems, stats = check_data.check_unanswerable(write_jsonl(tmp_path / "u.jsonl", rows), [corpus])
+    assert stats["absent"] == 2 and stats["detail"] == 1
+    assert len(problems) == 3
+    assert "'Joe’s rink' occurs in 1 article(s) of tiny" in problems[0]
+    assert "a3 (tiny) mentions ['snow']" in problems[1]
+    assert "id must start with one of" in problems[2]
