@@ -30,9 +30,12 @@ class FusionWeights:
     ``Filters.prefer_recent`` is set.
     """
 
+    # Tuned on RealtimeQA 2022 with scripts/tune_fusion.py: BM25 leads, dense breaks its ties and
+    # adds what lexical search misses (article Recall@5 0.885 against 0.874 for either k=60 equal
+    # weights or BM25 alone).
     bm25: float = 1.0
-    dense: float = 1.0
-    k: float = 60.0
+    dense: float = 0.25
+    k: float = 10.0
     depth: int = 100
     recency_half_life_days: float = 180.0
 

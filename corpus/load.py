@@ -156,6 +156,9 @@ _MAX_BAD_BYTE_SHARE = 0.01
 _MAX_TITLE_WORDS = 40
 _CSV_FIELD_LIMIT = 2**31 - 1
 _BAD_BYTES = re.compile("[\udc80-\udcff]")
+# A JSON ``\ud800``-style escape with no partner decodes to a lone surrogate, which no UTF-8
+# consumer downstream (hashing, SQLite) can encode.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _BINARY_REASON = "not UTF-8 text (binary file?): it contains NUL bytes; UTF-16 text must be re-encoded as UTF-8"
 
 
@@ -290,6 +293,8 @@ def _from_mapping(record: Mapping[str, Any], columns: ColumnMap, place: str) -> 
         return _skipped(place, f"empty field {columns.text!r}")
     if any(isinstance(v, str) and _BAD_BYTES.search(v) for v in record.values()):
         return _skipped(place, "not valid UTF-8 text; re-encode the file as UTF-8")
+    if any(_SURROGATE.search(k) or (isinstance(v, str) and _SURROGATE.search(v)) for k, v in record.items()):
+        return _skipped(place, "contains an unpaired surrogate escape (\\ud800-\\udfff); fix or remove that character")
     text = clean_text(raw_text)
     if not text:
         return _skipped(place, "empty text after cleaning")
@@ -537,7 +542,7 @@ def _read_txt(path: Path, stream: IO[bytes], columns: ColumnMap) -> Iterator[Art
     if not decoded.strip():
         return
     first, _, rest = decoded.lstrip().partition("\n")
-    if len(first.split()) > _MAX_TITLE_WORDS:
+    if len(first.split()) > _MAX_TITLE_WORDS or not rest.strip():
         yield _article_from_parts(path, None, decoded)
     else:
         yield _article_from_parts(path, first, rest)

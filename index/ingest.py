@@ -24,7 +24,7 @@ from corpus.load import ColumnMap, Skipped, read_articles
 from index.chunk import Chunk, Chunker
 from index.embed import Embedder
 from index.errors import IndexMismatchError, IndexNotFoundError
-from index.store import MANIFEST, DATABASE, IndexStore
+from index.store import DATABASE, MANIFEST, IndexStore, creation_interrupted
 from index.vectors import FaissKind
 
 __all__ = ["IngestReport", "delete", "ingest", "open_or_create"]
@@ -80,7 +80,7 @@ def open_or_create(index_dir: str | os.PathLike[str], model: str, embedder: Call
     """Open the index at ``index_dir``, or create it for ``model`` (loading the embedder to learn its
     dimension). An existing index built with another model is an error, not a silent mix."""
     root = Path(index_dir)
-    if (root / MANIFEST).exists() or (root / DATABASE).exists():
+    if ((root / MANIFEST).exists() or (root / DATABASE).exists()) and not creation_interrupted(root):
         store = IndexStore.open(root)
         if store.model != model:
             raise IndexMismatchError(

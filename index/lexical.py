@@ -62,6 +62,7 @@ class LexicalIndex:
         n_docs = int(bm25.scores["num_docs"])
         if n_docs != len(chunk_ids):
             raise ValueError(f"BM25 holds {n_docs} documents but chunk_ids.npy {len(chunk_ids)}")
+        _check_matrix(bm25.scores, n_docs)
         return cls(bm25, chunk_ids)
 
     def __len__(self) -> int:
@@ -85,3 +86,15 @@ class LexicalIndex:
         k = min(k, len(self.chunk_ids))
         docs, scores = self._bm25.retrieve(tokens, k=k, show_progress=False, weight_mask=mask, n_threads=1)
         return [(int(self.chunk_ids[d]), float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+
+
+def _check_matrix(scores: dict, n_docs: int) -> None:  # type: ignore[type-arg]
+    """Raise ValueError unless the score matrix (CSC: data, indices, indptr) is well formed: a
+    damaged file that still parses would otherwise index out of bounds at the first query."""
+    data, indices, indptr = (np.asarray(scores[k]) for k in ("data", "indices", "indptr"))
+    if not (len(data) == len(indices) and len(indptr) and indptr[0] == 0 and indptr[-1] == len(indices)):
+        raise ValueError("the BM25 score matrix's arrays do not fit together")
+    if len(indices) and (indices.min() < 0 or indices.max() >= n_docs):
+        raise ValueError("the BM25 score matrix points at documents that do not exist")
+    if np.any(np.diff(indptr) < 0) or not np.all(np.isfinite(data)):
+        raise ValueError("the BM25 score matrix is malformed")

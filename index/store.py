@@ -34,7 +34,7 @@ from index.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundErr
 from index.lexical import LexicalIndex
 from index.vectors import FaissKind, build_faiss, read_faiss, write_faiss
 
-__all__ = ["SCHEMA_VERSION", "ChunkRecord", "IndexStore", "Manifest", "StoredArticle"]
+__all__ = ["SCHEMA_VERSION", "ChunkRecord", "IndexStore", "Manifest", "StoredArticle", "creation_interrupted"]
 
 logger = logging.getLogger(__name__)
 
@@ -136,17 +136,25 @@ class IndexStore:
     def create(cls, path: str | os.PathLike[str], model: str, dim: int, faiss_kind: FaissKind = "flat") -> IndexStore:
         """A new, empty index at ``path`` (created), ready to take articles."""
         root = Path(path)
+        if creation_interrupted(root):
+            # A kill while creating it left a database without metadata: nothing to keep.
+            for leftover in (DATABASE, f"{DATABASE}-wal", f"{DATABASE}-shm"):
+                (root / leftover).unlink(missing_ok=True)
         if (root / MANIFEST).exists() or (root / DATABASE).exists():
             raise FileExistsError(f"{root} already holds an index; open it instead.")
         root.mkdir(parents=True, exist_ok=True)
         db = _connect(root / DATABASE)
-        with db:
-            db.executescript(_SCHEMA)
-            db.executemany(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-                [("schema_version", str(SCHEMA_VERSION)), ("model", model), ("dim", str(dim)),
-                 ("faiss_kind", faiss_kind), ("generation", "0")],
-            )
+        # Tables and metadata in one transaction, so a kill leaves all of them or none.
+        db.execute("BEGIN IMMEDIATE")
+        for statement in _SCHEMA.split(";"):
+            if statement.strip():
+                db.execute(statement)
+        db.executemany(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+            [("schema_version", str(SCHEMA_VERSION)), ("model", model), ("dim", str(dim)),
+             ("faiss_kind", faiss_kind), ("generation", "0")],
+        )
+        db.execute("COMMIT")
         store = cls(root, db, _empty_manifest(model, dim, faiss_kind))
         store.write_derived()
         return store
@@ -160,11 +168,17 @@ class IndexStore:
             raise IndexNotFoundError(f"no index at {root}: build one with `newsqa ingest PATH... --index {root}`.")
         if not db_path.exists():
             raise IndexCorruptError(f"{db_path} is missing: the index cannot be used; rebuild it with `newsqa ingest`.")
+        if creation_interrupted(root):
+            raise IndexNotFoundError(
+                f"the index at {root} was never finished (its creation was interrupted): run "
+                f"`newsqa ingest PATH... --index {root}` again."
+            )
         manifest = _read_manifest(manifest_path) if manifest_path.exists() else None
         try:
             db = _connect(db_path)
             meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
-            db.execute("SELECT COUNT(*) FROM articles").fetchone()
+            for table in ("articles", "chunks", "vectors"):
+                db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
         except sqlite3.DatabaseError as exc:
             raise IndexCorruptError(
                 f"{db_path} is damaged ({exc}): the index cannot be read. Restore it from a backup or "
@@ -262,12 +276,22 @@ class IndexStore:
         if not chunk_ids:
             return []
         marks = ",".join("?" * len(chunk_ids))
+        # The last column says whether the chunk still slices its article (SQLite's substr counts
+        # characters, as Python does): citations are offsets into the article, so a chunk that
+        # does not is damage to report, not text to quote.
         rows = self.db.execute(
-            f'SELECT c.id, c.article_id, c.ordinal, c.start, c."end", c.text, a.title, a.source, a.date, a.url '
+            f'SELECT c.id, c.article_id, c.ordinal, c.start, c."end", c.text, a.title, a.source, a.date, a.url, '
+            f'substr(a.text, c.start + 1, c."end" - c.start) = c.text '
             f"FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id IN ({marks})",
             list(chunk_ids),
         ).fetchall()
-        by_id = {r[0]: ChunkRecord(*r) for r in rows}
+        for r in rows:
+            if not r[-1]:
+                raise IndexCorruptError(
+                    f"{self.path / DATABASE}: chunk {r[0]} no longer matches the text of article {r[1]!r} (altered "
+                    "or damaged). Rebuild the index with `newsqa ingest` into a new directory."
+                )
+        by_id = {r[0]: ChunkRecord(*r[:-1]) for r in rows}
         return [by_id[i] for i in chunk_ids if i in by_id]
 
     def chunk_ids_where(self, date_from: str | None, date_to: str | None, sources: Sequence[str]) -> set[int]:
@@ -319,6 +343,15 @@ class IndexStore:
         ).fetchall()
         return [r[0] for r in rows], [f"{t}\n{x}" if t else x for _, t, x in rows]
 
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """Reads inside see one commit of the database, whatever other processes commit meanwhile."""
+        self.db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.db.execute("COMMIT")
+
     # -- writing -----------------------------------------------------------------------------
 
     @contextmanager
@@ -366,8 +399,11 @@ class IndexStore:
         New files get new names; the manifest is replaced atomically last; files no manifest names
         any more are removed after that.
         """
-        generation = self.generation
-        ids, vectors = self.all_chunk_vectors()
+        with self._snapshot():  # one consistent view even while another process commits
+            generation = self.generation
+            ids, vectors = self.all_chunk_vectors()
+            chunk_ids, texts = self.all_chunk_texts()
+            stats = self.stats()
         vectors_file = f"vectors-{generation}.faiss"
         lexical_dir = f"bm25-{generation}"
         index = build_faiss(ids, vectors if len(vectors) else np.zeros((0, self.dim), np.float32), self.faiss_kind)
@@ -375,7 +411,6 @@ class IndexStore:
         write_faiss(index, tmp_vectors)
         _fsync_file(tmp_vectors)
         os.replace(tmp_vectors, self.path / vectors_file)
-        chunk_ids, texts = self.all_chunk_texts()
         tmp_lexical = self.path / f".{lexical_dir}.tmp"
         shutil.rmtree(tmp_lexical, ignore_errors=True)
         LexicalIndex.build(chunk_ids, texts).save(tmp_lexical)
@@ -383,7 +418,6 @@ class IndexStore:
             _fsync_file(f)
         shutil.rmtree(self.path / lexical_dir, ignore_errors=True)
         os.replace(tmp_lexical, self.path / lexical_dir)
-        stats = self.stats()
         manifest = Manifest(
             schema_version=SCHEMA_VERSION, model=self.model, dim=self.dim, faiss_kind=self.faiss_kind,
             generation=generation, articles=stats.articles, duplicates=stats.duplicates, chunks=stats.chunks,
@@ -411,8 +445,9 @@ class IndexStore:
         when the manifest lags behind it (an interrupted ingest) — the next write persists them."""
         if not self.is_current() or self.manifest.vectors_file is None or self.manifest.lexical_dir is None:
             logger.warning("%s: the search files lag behind the database (interrupted ingest?); rebuilding them in memory", self.path)
-            ids, vectors = self.all_chunk_vectors()
-            chunk_ids, texts = self.all_chunk_texts()
+            with self._snapshot():
+                ids, vectors = self.all_chunk_vectors()
+                chunk_ids, texts = self.all_chunk_texts()
             return build_faiss(ids, vectors, self.faiss_kind), LexicalIndex.build(chunk_ids, texts)
         vectors_path = self.path / self.manifest.vectors_file
         lexical_path = self.path / self.manifest.lexical_dir
@@ -438,6 +473,27 @@ class IndexStore:
         if len(lexical) != self.manifest.chunks:
             raise IndexCorruptError(f"{lexical_path} holds {len(lexical)} chunks, the manifest {self.manifest.chunks}; rebuild it.")
         return index, lexical
+
+
+def creation_interrupted(root: Path) -> bool:
+    """Whether ``root`` holds a database that a kill left half-created: no manifest, no metadata,
+    no articles. Such a directory holds nothing and ``create`` may start over in it."""
+    db_path = root / DATABASE
+    if (root / MANIFEST).exists() or not db_path.exists():
+        return False
+    try:
+        db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "meta" in tables and db.execute("SELECT 1 FROM meta WHERE key = 'model'").fetchone():
+            return False
+        return "articles" not in tables or db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 0
+    except sqlite3.Error:
+        return False  # unreadable: that is damage, which ``open`` reports
+    finally:
+        db.close()
 
 
 def _connect(path: Path) -> sqlite3.Connection:

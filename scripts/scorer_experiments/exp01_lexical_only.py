@@ -1,21 +1,28 @@
-"""Exp 01: lexical features only (cosine set to 0), logistic regression, while embeddings compute."""
+"""Exp 01: the first stage alone (lexical + passage features, no embedding) against BM25, and how
+much of the answer the first stage keeps in its top N (the recall the second stage can work with)."""
 
 from __future__ import annotations
 
-import numpy as np
 import harness as H
+import numpy as np
 
 T = H.T
-groups = {
-    "trec_train": T.load_trecqa(T.DEFAULT_DATA / "trecqa" / "train.jsonl"),
-    "trec_dev": T.load_trecqa(T.DEFAULT_DATA / "trecqa" / "dev.jsonl"),
-    "r22": T.build_realtimeqa(T.DEFAULT_DATA, 2022, T.DEFAULT_CACHE),
-    "r23": T.build_realtimeqa(T.DEFAULT_DATA, 2023, T.DEFAULT_CACHE),
-}
-splits = {k: H.Split(v, [np.zeros(len(g.sentences)) for g in v], [], None, []) for k, v in groups.items()}
-H.featurise(splits)
-names = list(H.S.FEATURE_NAMES)
-H.evaluate_scores(splits, lambda g, c, x: x[:, names.index("bm25_rel")], "own bm25 (set)")
-for c in (0.1, 1.0):
-    H.evaluate(splits, H.fit_logistic(c), label=f"LR lexical C={c}")
-    H.evaluate(splits, H.fit_logistic(c), passage=True, label=f"LR lexical+passage C={c}")
+S = H.S
+sets = H.load()
+cfg = T.Config()
+
+
+def first_only(weights: S.ScorerWeights, part: list[T.Featurised], with_passage: bool) -> list[np.ndarray]:
+    model = weights.model("first", with_passage)
+    return [model.predict(T._first_rows(f, with_passage)) for f in part]
+
+
+weights = T.train([*sets.trec_train, *sets.rtqa_2022], cfg, sets.embeddings)
+groups23 = [f.group for f in sets.rtqa_2023]
+for name, part in (("2022 (in-sample)", sets.rtqa_2022), ("2023", sets.rtqa_2023)):
+    groups = [f.group for f in part]
+    bm = T.answer_at_k(groups, T.bm25_baseline(part), ks=(1, 3, 16, 32, 48))
+    fs = T.answer_at_k(groups, first_only(weights, part, True), ks=(1, 3, 16, 32, 48))
+    print(f"{name}: answer@1/3/16/32/48  BM25 {np.round(bm, 3).tolist()}  first stage {np.round(fs, 3).tolist()}")
+m, r = T.trec_metrics([f.group for f in sets.trec_dev], first_only(weights, sets.trec_dev, False))
+print(f"TrecQA dev, first stage alone: MAP {m:.3f} MRR {r:.3f}")
