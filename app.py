@@ -18,25 +18,36 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
 from assistant.chat import Conversation
-from assistant.records import Answer, Citation, Filters, Hit
+from assistant.records import Answer, AnswerSentence, Citation, Filters, Hit
 
 if TYPE_CHECKING:
     from assistant.api import Assistant
     from index.embed import Embedder
     from index.store import Stats
 
-__all__ = ["build_app", "main", "paragraph_around", "render_answer", "safe_link", "serve"]
+__all__ = [
+    "NumberedSource",
+    "build_app",
+    "highlighted_paragraphs",
+    "main",
+    "number_sources",
+    "render_answer",
+    "safe_link",
+    "serve",
+]
 
 logger = logging.getLogger(__name__)
 
 NO_ANSWER = "I found no answer to that in the articles."
 UPLOAD_TYPES = [".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".gz", ".txt", ".md", ".html", ".htm"]
+MAX_UPLOAD = "50mb"
 CONCURRENCY = 2  # answering holds the assistant's lock anyway; more workers would only queue on it
 QUEUE_SIZE = 64
 CONTEXT_CHARS = 420  # at most this much paragraph text shown on each side of a quoted sentence
@@ -51,17 +62,26 @@ DEMO_QUESTIONS = (
 )
 
 CSS = """
-.nqa-quote { margin: 0 0 .6em 0; line-height: 1.55; }
-.nqa-mark { font-weight: 600; color: var(--color-accent); white-space: nowrap; }
-.nqa-sources { border-top: 1px solid var(--border-color-primary); padding-top: .4em; }
-.nqa-sources-title, .nqa-closest-title { font-weight: 600; margin: .2em 0; }
-.nqa-source { margin: .25em 0; }
-.nqa-source > summary { cursor: pointer; }
-.nqa-context { margin: .4em 0 .4em .4em; padding-left: .7em; border-left: 3px solid var(--border-color-accent); }
-mark.nqa-hl { background: #fde68a; color: #111; padding: 0 .1em; }
-.nqa-meta, .nqa-offsets, .nqa-confidence { color: var(--body-text-color-subdued); font-size: .9em; }
-.nqa-abstain { font-weight: 600; }
-.nqa-stats ul { margin: .2em 0 0 1.1em; }
+.nqa-answer { line-height: 1.5; }
+.nqa-quote { margin: 0 0 .55em 0; font-size: 1.02em; }
+.nqa-mark { font-weight: 600; color: var(--color-accent); white-space: nowrap; font-size: .9em; }
+.nqa-note { color: var(--body-text-color-subdued); font-size: .88em; margin: .1em 0 .5em 0; }
+.nqa-sources { border-top: 1px solid var(--border-color-primary); margin-top: .6em; padding-top: .5em; }
+.nqa-sources-title, .nqa-closest-title { font-weight: 600; font-size: .9em; margin: 0 0 .3em 0;
+  text-transform: uppercase; letter-spacing: .04em; color: var(--body-text-color-subdued); }
+.nqa-source { margin: .3em 0; padding: .25em .5em; border-radius: 6px; background: var(--background-fill-secondary); }
+.nqa-source > summary { cursor: pointer; font-size: 1rem; font-weight: 400; }
+.nqa-title { font-weight: 600; }
+.nqa-reported .nqa-title, .nqa-closest .nqa-title { font-weight: 500; }
+.nqa-meta, .nqa-offsets, .nqa-confidence { color: var(--body-text-color-subdued); font-size: .88em; }
+.nqa-badge { font-size: .8em; padding: .05em .45em; border-radius: 999px; white-space: nowrap;
+  background: var(--color-accent-soft); color: var(--body-text-color); border: 1px solid var(--border-color-accent); }
+.nqa-context { margin: .5em 0 .4em .2em; padding: .1em 0 .1em .8em; border-left: 3px solid var(--border-color-accent); }
+.nqa-context p { margin: .3em 0; }
+mark.nqa-hl { background: #fde68a; color: #111; padding: 0 .1em; border-radius: 2px; }
+.nqa-reported ul, .nqa-closest ul, .nqa-stats ul { margin: .2em 0 .2em 1.1em; }
+.nqa-abstain { font-weight: 600; margin: 0 0 .4em 0; }
+.nqa-nolink { font-family: var(--font-mono); font-size: .88em; }
 """
 
 # -- rendering: pure functions from records to escaped HTML ------------------------------------
@@ -91,69 +111,140 @@ def safe_link(url: str | None, label: str | None = None) -> str:
     return f'<span class="nqa-nolink">{esc(url)}</span>'
 
 
-def paragraph_around(text: str, start: int, end: int, max_side: int = CONTEXT_CHARS) -> tuple[str, str, str]:
-    """(before, sentence, after): the paragraph holding ``text[start:end]``, split around it.
-
-    Paragraphs are separated by blank lines; a long paragraph is cut to ``max_side`` characters on
-    each side, at a word boundary, with an ellipsis.
-    """
+def _paragraph_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """Offsets of the blank-line-separated paragraph holding ``text[start:end]``."""
     para_start = 0
     for m in _PARAGRAPH_BREAK.finditer(text, 0, start):
         para_start = m.end()
-    m = _PARAGRAPH_BREAK.search(text, end)
-    para_end = m.start() if m else len(text)
-    before, after = text[para_start:start], text[end:para_end]
-    if len(before) > max_side:
-        cut = before[-max_side:]
-        before = "…" + cut[cut.find(" ") + 1 :] if " " in cut else "…" + cut
-    if len(after) > max_side:
-        cut = after[:max_side]
-        after = (cut[: cut.rfind(" ")] if " " in cut else cut) + "…"
-    return before, text[start:end], after
+    after = _PARAGRAPH_BREAK.search(text, end)
+    return para_start, (after.start() if after else len(text))
+
+
+def _cut_left(piece: str, max_chars: int) -> str:
+    if len(piece) <= max_chars:
+        return piece
+    cut = piece[-max_chars:]
+    return "…" + (cut[cut.find(" ") + 1 :] if " " in cut else cut)
+
+
+def _cut_right(piece: str, max_chars: int) -> str:
+    if len(piece) <= max_chars:
+        return piece
+    cut = piece[:max_chars]
+    return (cut[: cut.rfind(" ")] if " " in cut else cut) + "…"
+
+
+def highlighted_paragraphs(
+    text: str, spans: Sequence[tuple[int, int]], max_side: int = CONTEXT_CHARS
+) -> list[list[tuple[str, bool]]]:
+    """The paragraphs of ``text`` that hold the ``(start, end)`` spans, in text order, each as
+    ``(piece, quoted)`` pieces in order; the ``quoted`` pieces are exactly the spans. Text before
+    the first and after the last span of a paragraph is cut to ``max_side`` characters at a word
+    boundary, with an ellipsis where it was cut; so is unquoted text between two spans longer than
+    twice that. Spans out of range or overlapping an earlier one are dropped."""
+    by_paragraph: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for start, end in sorted(set(spans)):
+        if 0 <= start < end <= len(text):
+            by_paragraph.setdefault(_paragraph_bounds(text, start, end), []).append((start, end))
+    out = []
+    for (para_start, para_end), inside in by_paragraph.items():
+        pieces: list[tuple[str, bool]] = []
+        cursor = para_start
+        for start, end in inside:
+            if start < cursor:
+                continue
+            gap = text[cursor:start]
+            if not pieces:
+                gap = _cut_left(gap, max_side)
+            elif len(gap) > 2 * max_side:
+                gap = _cut_right(gap, max_side) + " " + _cut_left(gap, max_side)
+            pieces += [(gap, False), (text[start:end], True)]
+            cursor = end
+        pieces.append((_cut_right(text[cursor:para_end], max_side), False))
+        out.append([(piece, quoted) for piece, quoted in pieces if piece])
+    return out
+
+
+@dataclass(frozen=True)
+class NumberedSource:
+    """One entry of an answer's source list: an article, the sentences quoted from it (in answer
+    order), and the other outlets that ran those sentences."""
+
+    n: int
+    citations: tuple[Citation, ...]
+    also_reported_by: tuple[Citation, ...] = ()
+
+    @property
+    def citation(self) -> Citation:
+        return self.citations[0]
+
+    @property
+    def n_sources(self) -> int:
+        return 1 + len(self.also_reported_by)
+
+
+def number_sources(sentences: Sequence[AnswerSentence]) -> tuple[list[int], list[NumberedSource]]:
+    """Citation numbers: one per cited article, in order of first citation, so two sentences from the
+    same article share a mark. Returns each sentence's number and the numbered sources; a source's
+    other outlets are counted once each, however many of its sentences they ran."""
+    numbers: dict[str, int] = {}
+    quoted: dict[str, list[Citation]] = {}
+    others: dict[str, dict[str, Citation]] = {}
+    marks = []
+    for s in sentences:
+        article_id = s.citation.article_id
+        marks.append(numbers.setdefault(article_id, len(numbers) + 1))
+        quoted.setdefault(article_id, []).append(s.citation)
+        seen = others.setdefault(article_id, {})
+        for c in s.also_reported_by:
+            if c.article_id != article_id:
+                seen.setdefault(c.article_id, c)
+    sources = [NumberedSource(n, tuple(quoted[a]), tuple(others[a].values())) for a, n in numbers.items()]
+    return marks, sources
+
+
+def _byline(c: Citation | Hit) -> str:
+    """Outlet · date, escaped."""
+    return f'{esc(c.source or "unknown outlet")} · {esc(c.date or "undated")}'
 
 
 def _outlet_line(c: Citation | Hit) -> str:
-    return (
-        f'<b>{esc(c.source or "unknown outlet")}</b> — {esc(c.title or "(untitled)")}'
-        f' <span class="nqa-meta">· {esc(c.date or "undated")}</span>'
-    )
+    return f'<span class="nqa-title">{esc(c.title or "(untitled)")}</span> <span class="nqa-meta">{_byline(c)}</span>'
 
 
-def _context_html(citation: Citation, article_text: Callable[[str], str]) -> str:
+def _context_html(citations: Sequence[Citation], article_text: Callable[[str], str]) -> str:
+    """The quoted sentences highlighted in their paragraphs of the article."""
     try:
-        text = article_text(citation.article_id)
-    except KeyError:  # deleted since it was cited: the sentence itself is still exact
+        text = article_text(citations[0].article_id)
+    except KeyError:  # deleted since it was cited: the sentences themselves are still exact
         text = ""
-    if text[citation.start : citation.end] == citation.sentence:
-        before, sentence, after = paragraph_around(text, citation.start, citation.end)
-    else:
-        before, sentence, after = "", citation.sentence, ""
-    return (
-        f'<blockquote class="nqa-context">{_esc_lines(before)}'
-        f'<mark class="nqa-hl">{_esc_lines(sentence)}</mark>{_esc_lines(after)}</blockquote>'
+    exact = [c for c in citations if text[c.start : c.end] == c.sentence]
+    paragraphs = highlighted_paragraphs(text, [(c.start, c.end) for c in exact])
+    paragraphs += [[(c.sentence, True)] for c in citations if c not in exact]
+    rendered = "".join(
+        "<p>"
+        + "".join(f'<mark class="nqa-hl">{_esc_lines(p)}</mark>' if quoted else _esc_lines(p) for p, quoted in pieces)
+        + "</p>"
+        for pieces in paragraphs
     )
+    return f'<blockquote class="nqa-context">{rendered}</blockquote>'
 
 
-def _source_html(n: int, sentence_n_sources: int, citation: Citation, also: Sequence[Citation],
-                 article_text: Callable[[str], str], open_: bool) -> str:
-    reported = ""
-    if sentence_n_sources > 1:
-        others = "".join(
-            f"<li>{_outlet_line(c)} · {safe_link(c.url)}</li>" for c in also
-        )
-        reported = (
-            f'<div class="nqa-reported">Reported by {sentence_n_sources} sources; also:'
-            f"<ul>{others}</ul></div>"
-        )
-    summary_extra = f' <span class="nqa-meta">· reported by {sentence_n_sources} sources</span>' if reported else ""
+def _source_html(source: NumberedSource, article_text: Callable[[str], str]) -> str:
+    c = source.citation
+    badge = reported = ""
+    if source.n_sources > 1:
+        badge = f' <span class="nqa-badge">Reported by {source.n_sources} sources</span>'
+        others = "".join(f"<li>{_outlet_line(o)} · {safe_link(o.url)}</li>" for o in source.also_reported_by)
+        reported = f'<div class="nqa-reported">Also reported by:<ul>{others}</ul></div>'
+    offsets = ", ".join(f"{start}–{end}" for start, end in sorted({(q.start, q.end) for q in source.citations}))
     return (
-        f'<details class="nqa-source" data-n="{n}"{" open" if open_ else ""}>'
-        f'<summary><span class="nqa-mark">[{n}]</span> {_outlet_line(citation)}{summary_extra}</summary>'
-        f"{_context_html(citation, article_text)}"
-        f'<div class="nqa-link">{safe_link(citation.url)}</div>'
+        '<details class="nqa-source">'
+        f'<summary><span class="nqa-mark">[{source.n}]</span> {_outlet_line(c)}{badge}</summary>'
+        f"{_context_html(source.citations, article_text)}"
+        f'<div class="nqa-link">{safe_link(c.url)}</div>'
         f"{reported}"
-        f'<div class="nqa-offsets">article {esc(citation.article_id)}, characters '
-        f"{citation.start}–{citation.end}</div>"
+        f'<div class="nqa-offsets">article {esc(c.article_id)}, characters {offsets}</div>'
         "</details>"
     )
 
@@ -169,9 +260,9 @@ def _closest_html(searched: Sequence[Hit]) -> str:
         if len(items) == CLOSEST_SHOWN:
             break
     if not items:
-        return '<p class="nqa-meta">No article matched the search.</p>'
+        return '<p class="nqa-note">No article matched the search.</p>'
     return (
-        '<div class="nqa-closest"><p class="nqa-closest-title">Closest articles searched:</p>'
+        '<div class="nqa-closest"><p class="nqa-closest-title">Closest articles searched</p>'
         f'<ul>{"".join(items)}</ul></div>'
     )
 
@@ -188,33 +279,50 @@ def describe_filters(filters: Filters) -> str:
     return "; ".join(parts)
 
 
+def _notes_html(answer: Answer, filters: Filters | None) -> str:
+    notes = []
+    if answer.query != answer.question:
+        notes.append("Read as a follow-up to the conversation.")
+    described = describe_filters(filters or Filters())
+    if described:
+        notes.append(f"Searched only articles {described}.")
+    return "".join(f'<p class="nqa-note">{esc(n)}</p>' for n in notes)
+
+
 def render_answer(answer: Answer, article_text: Callable[[str], str], filters: Filters | None = None) -> str:
-    """The assistant's chat message: quoted sentences with [n] marks, then one expandable source
-    per mark (outlet, title, date, link, the sentence highlighted in its paragraph); or a plain
-    abstention with the closest articles searched."""
-    note = describe_filters(filters or Filters())
-    note_html = f'<p class="nqa-meta">Searched only articles {esc(note)}.</p>' if note else ""
+    """The assistant's chat message: the quoted sentences with [n] marks, then one expandable
+    source per cited article (title, outlet, date, link, the sentences highlighted in their
+    paragraphs, the other outlets that ran them); or a plain abstention with the closest
+    articles searched."""
+    notes = _notes_html(answer, filters)
     if not answer.is_answer or not answer.sentences:
         return (
-            f'<div class="nqa-answer"><p class="nqa-abstain">{esc(NO_ANSWER)}</p>'
-            f"{note_html}{_closest_html(answer.searched)}</div>"
+            f'<div class="nqa-answer nqa-abstention"><p class="nqa-abstain">{esc(NO_ANSWER)}</p>'
+            f"{notes}{_closest_html(answer.searched)}</div>"
         )
-    quotes = " ".join(
-        f'“{_esc_lines(s.text)}” <span class="nqa-mark">[{i}]</span>' for i, s in enumerate(answer.sentences, 1)
+    marks, sources = number_sources(answer.sentences)
+    quotes = "".join(
+        f'<p class="nqa-quote">“{_esc_lines(s.text)}” <span class="nqa-mark">[{n}]</span></p>'
+        for s, n in zip(answer.sentences, marks, strict=True)
     )
-    sources = "".join(
-        _source_html(i, s.n_sources, s.citation, s.also_reported_by, article_text, open_=False)
-        for i, s in enumerate(answer.sentences, 1)
-    )
+    listed = "".join(_source_html(source, article_text) for source in sources)
     return (
-        f'<div class="nqa-answer"><p class="nqa-quote">{quotes}</p>'
-        f'<div class="nqa-sources"><p class="nqa-sources-title">Sources</p>{sources}</div>'
-        f'{note_html}<p class="nqa-confidence">confidence {answer.confidence:.2f}</p></div>'
+        f'<div class="nqa-answer">{quotes}{notes}'
+        f'<div class="nqa-sources"><p class="nqa-sources-title">Sources</p>{listed}</div>'
+        f'<p class="nqa-confidence">confidence {answer.confidence:.2f}</p></div>'
     )
 
 
 def render_question(question: str) -> str:
     return _esc_lines(question)
+
+
+def render_error(message: str) -> str:
+    return f'<div class="nqa-answer"><p class="nqa-abstain">Could not answer: {esc(message)}</p></div>'
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def render_stats(stats: Stats) -> str:
@@ -223,9 +331,10 @@ def render_stats(stats: Stats) -> str:
     top = "".join(f"<li>{esc(s)} ({n})</li>" for s, n in named[:8])
     more = f"<li>… and {len(named) - 8} more</li>" if len(named) > 8 else ""
     span = f"{esc(stats.date_min)} to {esc(stats.date_max)}" if stats.date_min else "undated"
-    dup = f" (+{stats.duplicates} duplicates merged)" if stats.duplicates else ""
+    dup = f" (+{_plural(stats.duplicates, 'duplicate')} merged)" if stats.duplicates else ""
     return (
-        f'<div class="nqa-stats"><b>{stats.articles}</b> articles{dup} · <b>{len(named)}</b> sources · {span}'
+        f'<div class="nqa-stats"><b>{stats.articles}</b> {"article" if stats.articles == 1 else "articles"}{dup}'
+        f' · <b>{len(named)}</b> {"source" if len(named) == 1 else "sources"} · {span}'
         f"<ul>{top}{more}</ul></div>"
     )
 
@@ -240,8 +349,16 @@ def example_questions(titles: Sequence[str], n: int = 4) -> list[str]:
     for title in titles[:n]:
         title = title.strip().rstrip(".!?:;,")
         if title:
-            out.append(f"What do the articles say about {title}?")
+            out.append(f"What do the articles say about “{title}”?")
     return out
+
+
+def upload_report(summary: str, paths: Sequence[str]) -> str:
+    """The ingest report for uploaded files, naming them by their file names rather than the
+    server's temporary paths."""
+    for path in sorted(paths, key=len, reverse=True):
+        summary = summary.replace(path, Path(path).name)
+    return "files: " + ", ".join(Path(p).name for p in paths) + "\n" + summary
 
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -299,11 +416,13 @@ class _IngestModel:
 def build_app(assistant: Assistant, index_dir: Path) -> gr.Blocks:
     """The page, wired to ``assistant``; uploads are ingested into ``index_dir``."""
     from assistant.settings import DEMO_INDEX, Settings
+    from index.errors import NewsQAError
     from index.ingest import ingest
 
     index_dir = Path(index_dir)
     settings = Settings(model=assistant.store.model)
     ingest_model = _IngestModel(settings.load_embedder)
+    chunker = settings.chunker()
     stats = assistant.stats()
     if index_dir.resolve() == DEMO_INDEX.resolve():
         examples = list(DEMO_QUESTIONS)
@@ -322,8 +441,12 @@ def build_app(assistant: Assistant, index_dir: Path) -> gr.Blocks:
             raise gr.Error(str(exc)) from exc
         history = [*history, {"role": "user", "content": render_question(question)}]
         yield history, "", conversation
-        answer = assistant.ask(question, conversation, filters)
-        reply = render_answer(answer, assistant.article_text, filters)
+        try:
+            answer = assistant.ask(question, conversation, filters)
+            reply = render_answer(answer, assistant.article_text, filters)
+        except Exception as exc:  # shown in the chat and logged in full; the session keeps working
+            logger.exception("answering %r failed", question)
+            reply = render_error(str(exc) or type(exc).__name__)
         yield [*history, {"role": "assistant", "content": reply}], "", conversation
 
     def new_conversation() -> tuple[list[Any], str, Conversation]:
@@ -335,6 +458,7 @@ def build_app(assistant: Assistant, index_dir: Path) -> gr.Blocks:
     ) -> tuple[str, str, Any, None]:
         if not files:
             raise gr.Error("Choose one or more article files first.")
+        paths = [str(f) for f in files]
         done = 0
 
         def step(n: int) -> None:
@@ -343,31 +467,36 @@ def build_app(assistant: Assistant, index_dir: Path) -> gr.Blocks:
             progress((done, None), desc="Reading and embedding articles", unit="articles")
 
         progress(0, desc="Reading and embedding articles")
-        report = ingest([str(f) for f in files], index_dir, ingest_model, settings.model, settings.chunker(),
-                        faiss_kind=settings.faiss_kind, progress=step)
+        try:
+            report = ingest(paths, index_dir, ingest_model, settings.model, chunker,
+                            faiss_kind=settings.faiss_kind, progress=step)
+        except (NewsQAError, OSError, ValueError) as exc:
+            logger.exception("ingesting uploads failed")
+            raise gr.Error(f"The files were not added: {exc}") from exc
         progress(1.0, desc="Updating the search index")
         assistant.refresh()
         fresh = assistant.stats()
-        return report.summary(), render_stats(fresh), gr.Dropdown(choices=source_choices(fresh)), None
+        return (upload_report(report.summary(), paths), render_stats(fresh),
+                gr.Dropdown(choices=source_choices(fresh)), None)
 
     with gr.Blocks(title="newsqa — ask the news archive", analytics_enabled=False) as demo:
         gr.Markdown(
             "## Ask the news archive\n"
             "Answers are sentences quoted word for word from the articles, each with its source. "
-            "Follow-up questions use the conversation."
+            "Open a source to see the sentence in its paragraph. Follow-up questions use the conversation."
         )
         conversation = gr.State(Conversation())
         with gr.Row():
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(
-                    label="Conversation", elem_id="chat", height=560,
+                    label="Conversation", show_label=False, elem_id="chat", height=600,
                     render_markdown=False, sanitize_html=True, latex_delimiters=[], allow_tags=False,
                     feedback_options=None, buttons=[],
                 )
-                with gr.Row():
+                with gr.Row(equal_height=True):
                     question = gr.Textbox(
-                        label="Question", placeholder="Ask about the articles…", elem_id="question",
-                        scale=5, max_lines=4, submit_btn=False,
+                        label="Question", show_label=False, container=False, placeholder="Ask about the articles…",
+                        elem_id="question", scale=5, max_lines=4, submit_btn=False, autofocus=True,
                     )
                     ask_btn = gr.Button("Ask", variant="primary", elem_id="ask", scale=1)
                 new_btn = gr.Button("New conversation", elem_id="new-conversation", size="sm")
@@ -375,8 +504,8 @@ def build_app(assistant: Assistant, index_dir: Path) -> gr.Blocks:
                     gr.Examples(examples=[[q] for q in examples], inputs=[question], label="Example questions")
             with gr.Column(scale=2):
                 gr.Markdown("### The articles")
-                stats_html = gr.HTML(render_stats(stats), elem_id="stats", js_on_load=None)
-                with gr.Accordion("Filters (apply to the next question)", open=False, elem_id="filters"):
+                stats_html = gr.HTML(render_stats(stats), elem_id="stats")
+                with gr.Accordion("Filters (apply to the next question)", open=True, elem_id="filters"):
                     sources = gr.Dropdown(
                         choices=source_choices(stats), value=[], multiselect=True, label="Sources",
                         elem_id="source-filter",
@@ -400,6 +529,7 @@ def build_app(assistant: Assistant, index_dir: Path) -> gr.Blocks:
         question.submit(ask, asked, answered)
         ask_btn.click(ask, asked, answered)
         new_btn.click(new_conversation, None, answered, queue=False)
+        chatbot.clear(new_conversation, None, answered, queue=False)  # the chat's own bin icon
         add_btn.click(add_files, [files], [report, stats_html, sources, files], concurrency_limit=1)
     return demo
 
@@ -418,12 +548,14 @@ def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 7860, auth
     from assistant.api import Assistant
 
     credentials = _parse_auth(auth)
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     assistant = Assistant.load(index_dir)
     try:
         demo = build_app(assistant, Path(index_dir))
         demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
-        demo.launch(server_name=host, server_port=port, auth=credentials, css=CSS, footer_links=[], quiet=True)
+        demo.launch(server_name=host, server_port=port, auth=credentials, css=CSS, footer_links=[], quiet=True,
+                    max_file_size=MAX_UPLOAD, prevent_thread_lock=True)
+        print(f"newsqa: serving {index_dir} on http://{host}:{port} (Ctrl+C stops)", flush=True)
+        demo.block_thread()
     finally:
         assistant.close()
 

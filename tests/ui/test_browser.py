@@ -1,0 +1,226 @@
+"""The chat in headless Chromium against the real app (``python app.py``) over the UI fixture corpus.
+
+One story across the tests, in file order: a cited answer and its source, a follow-up, a source
+filter, a new conversation, a hostile article that must stay inert text, uploads (one under a file
+name made of markup) that grow the index without a restart, and two users at once. Every wait is
+on a condition in the page; any browser dialog fails the test (the payloads all call ``alert``).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ui"
+ANSWER_TIMEOUT = 120_000  # ms: one answer on a busy 2-core machine
+INGEST_TIMEOUT = 240_000  # ms: embedding the uploads, then reloading the index
+HOSTILE_NAME = "<img src=x onerror=alert(1)>.txt"
+
+# Elements and attributes an injected payload would leave in the DOM. (Gradio's own config script
+# holds the corpus strings too, JSON-escaped: a script counts only if it *is* a payload.)
+_INJECTED = r"""() => ({
+  img_onerror: [...document.querySelectorAll('img')].filter(
+      i => i.hasAttribute('onerror') || i.getAttribute('src') === 'x').length,
+  injected_scripts: [...document.querySelectorAll('script')].filter(s => /^\s*alert\(/.test(s.textContent)).length,
+  javascript_links: [...document.querySelectorAll('a[href]')].filter(
+      a => a.getAttribute('href').trim().toLowerCase().startsWith('javascript:')).length,
+  on_attributes_in_chat: [...document.querySelectorAll('#chat *, #stats *')].filter(
+      e => [...e.attributes].some(a => a.name.startsWith('on'))).length,
+})"""
+
+
+@dataclass
+class Chat:
+    """The page, driven the way a reader uses it."""
+
+    page: Any
+    artifacts: Path
+    dialogs: list[str] = field(default_factory=list)
+
+    @property
+    def answers(self) -> Any:
+        return self.page.locator("#chat .nqa-answer")
+
+    def ask(self, question: str) -> Any:
+        """Ask ``question``; return the new answer once it is on the page."""
+        before = self.answers.count()
+        self.page.locator("#question textarea").fill(question)
+        self.page.locator("#ask").click()
+        expect(self.answers).to_have_count(before + 1, timeout=ANSWER_TIMEOUT)
+        return self.answers.nth(before)
+
+    def cited(self, answer: Any) -> list[str]:
+        """The articles an answer points to: its sources, or the closest articles of an abstention."""
+        return [str(t) for t in answer.locator("details.nqa-source summary, .nqa-closest li").all_inner_texts()]
+
+    def open_source(self, source: Any) -> Any:
+        """Expand one ``details.nqa-source`` of an answer."""
+        source.locator("summary").click()
+        expect(source.locator("blockquote.nqa-context")).to_be_visible()
+        return source
+
+    def choose_sources(self, *names: str) -> None:
+        for name in names:
+            self.page.locator("#source-filter input").click()
+            self.page.get_by_role("option", name=name, exact=True).click()
+            expect(self.page.locator("#source-filter")).to_contain_text(name)
+        self.page.keyboard.press("Escape")
+
+    def record_dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def shot(self, name: str) -> None:
+        self.page.screenshot(path=str(self.artifacts / f"{name}.png"), full_page=True)
+
+    def assert_inert(self) -> None:
+        injected = self.page.evaluate(_INJECTED)
+        assert injected == dict.fromkeys(injected, 0), f"markup from the corpus became live: {injected}"
+        assert not self.dialogs, f"a script ran and opened dialogs: {self.dialogs}"
+
+
+@pytest.fixture
+def chat(browser: Any, app_url: str, artifacts: Path) -> Iterator[Chat]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    session = Chat(page, artifacts)
+    page.on("dialog", session.record_dialog)
+    page.goto(app_url)
+    expect(page.locator("#question textarea")).to_be_visible()
+    yield session
+    session.assert_inert()
+    context.close()
+
+
+def test_answer_quotes_cited_sentences_and_opens_a_source(chat: Chat) -> None:
+    expect(chat.page.locator("#stats")).to_contain_text("5 articles")
+    expect(chat.page.locator("#stats")).to_contain_text("2022-10-21 to 2023-04-05")
+    answer = chat.ask("Why was the Gull Island ferry service suspended?")
+    quotes = answer.locator(".nqa-quote")
+    expect(quotes.first).to_contain_text("[1]")
+    expect(answer).to_contain_text("suspended")
+    expect(answer.locator(".nqa-sources-title")).to_have_text("Sources")
+
+    courier = answer.locator("details.nqa-source", has_text="Northgate Courier")
+    expect(courier).to_have_count(1)
+    expect(courier.locator("summary")).to_contain_text("Reported by 2 sources")  # the Coastal Wire copy
+    source = chat.open_source(courier)
+    highlighted = source.locator("mark.nqa-hl").first
+    expect(highlighted).to_be_visible()
+    # The highlight is a sentence of the answer, shown inside more of its paragraph.
+    assert highlighted.inner_text() in " ".join(quotes.all_inner_texts())
+    assert len(source.locator("blockquote.nqa-context").inner_text()) > len(highlighted.inner_text())
+    link = source.locator(".nqa-link a")
+    expect(link).to_have_attribute("href", "https://courier.example/ferry-fire")
+    expect(source.locator(".nqa-reported")).to_contain_text("Coastal Wire")
+    chat.shot("01-answer-with-source")
+
+
+def test_follow_up_uses_the_conversation_and_new_conversation_clears_it(chat: Chat) -> None:
+    chat.ask("Why was the Gull Island ferry service suspended?")
+    follow_up = chat.ask("When is it expected to resume?")
+    expect(follow_up).to_contain_text("Read as a follow-up")
+    # "it" was read as the ferry service: the story the first answer came from leads.
+    assert "Gull Island ferry" in chat.cited(follow_up)[0], chat.cited(follow_up)
+    chat.shot("02-follow-up")
+
+    chat.page.locator("#new-conversation").click()
+    expect(chat.answers).to_have_count(0)
+    expect(chat.page.locator("#chat")).not_to_contain_text("Gull Island")
+    # The server forgot the conversation too: the same words are now a question of their own.
+    fresh = chat.ask("When is it expected to resume?")
+    expect(fresh).not_to_contain_text("Read as a follow-up")
+
+
+def test_source_filter_limits_the_next_answer(chat: Chat) -> None:
+    chat.choose_sources("Valley Ledger")
+    answer = chat.ask("Why was the ferry service suspended?")
+    expect(answer).to_contain_text("Searched only articles from Valley Ledger.")
+    # Whether it answers or abstains, every article it points to is from the chosen outlet.
+    cited = chat.cited(answer)
+    assert cited and all("Valley Ledger" in text for text in cited), cited
+    assert "Northgate Courier" not in answer.inner_text()
+    chat.shot("03-source-filter")
+
+
+def test_hostile_article_shows_its_markup_as_text_and_runs_nothing(chat: Chat) -> None:
+    # The stats panel and the source filter list the hostile outlet by its literal name.
+    expect(chat.page.locator("#stats")).to_contain_text("Night Wire <script>alert('source')</script>")
+    answer = chat.ask("What words were engraved on the brass plate inside the lighthouse lamp room?")
+    for source in answer.locator("details.nqa-source").all():
+        chat.open_source(source)
+    text = answer.inner_text()
+    if answer.locator("details.nqa-source").count():  # quoted: the payloads in its text show too
+        assert "<img src=x onerror=alert(1)>" in text
+        assert "<script>alert('text')</script>" in text
+    # Quoted or only among the closest articles searched, its title and outlet show as written.
+    assert "Lighthouse <img src=x onerror=alert('title')> lamp restored" in text
+    assert "Night Wire <script>alert('source')</script>" in text
+    # The javascript: url is shown, and is not a link.
+    expect(answer.locator(".nqa-nolink").first).to_have_text("javascript:alert('url')")
+    expect(answer.locator(".nqa-link a")).to_have_count(0)
+    chat.choose_sources("Night Wire <script>alert('source')</script>")
+    chat.assert_inert()
+    chat.shot("04-hostile-article")
+
+
+def test_uploads_grow_the_index_without_a_restart(chat: Chat, tmp_path: Path) -> None:
+    hostile = tmp_path / HOSTILE_NAME
+    shutil.copyfile(FIXTURES / "upload_museum.txt", hostile)
+    herald = tmp_path / "upload_herald.jsonl"
+    shutil.copyfile(FIXTURES / "upload_herald.jsonl", herald)
+
+    chat.page.locator("#add-articles").get_by_text("Add articles").click()
+    chat.page.locator("#upload input[type=file]").set_input_files([str(hostile), str(herald)])
+    # The file list shows each name as text (stem and extension in separate elements).
+    expect(chat.page.locator("#upload")).to_contain_text(HOSTILE_NAME.removesuffix(".txt"))
+    expect(chat.page.locator("#upload")).to_contain_text("upload_herald")
+    chat.page.locator("#add").click()
+    report = chat.page.locator("#ingest-report textarea")
+    expect(report).to_have_value(re.compile(r"added: 2\b"), timeout=INGEST_TIMEOUT)
+    # Gradio stores uploads under a cleaned name (without "<>"); the report names them by it.
+    assert "img src=x onerror=alert(1).txt" in report.input_value()
+    expect(chat.page.locator("#stats")).to_contain_text("7 articles")
+    expect(chat.page.locator("#stats")).to_contain_text("Harbour Herald")
+    chat.page.locator("#source-filter input").click()
+    expect(chat.page.get_by_role("option", name="Harbour Herald", exact=True)).to_be_visible()
+    chat.page.keyboard.press("Escape")
+    chat.shot("05-uploaded")
+
+    answer = chat.ask("How many antique barometers were in the exhibition when the Museum of Tides opened?")
+    assert "Museum of Tides opens" in chat.cited(answer)[0], chat.cited(answer)
+    herald_answer = chat.ask("What is the name of the new all-weather lifeboat at Kestrel Point?")
+    assert "Harbour Herald" in chat.cited(herald_answer)[0], chat.cited(herald_answer)
+    chat.shot("06-answer-from-upload")
+
+
+def test_two_users_at_once_are_both_answered(chat: Chat, browser: Any, app_url: str) -> None:
+    other_context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        other = Chat(other_context.new_page(), chat.artifacts)
+        other.page.on("dialog", other.record_dialog)
+        other.page.goto(app_url)
+        for user, question in ((chat, "How many tonnes of apples did growers in the Lowen valley pick this autumn?"),
+                               (other, "How much will the protected cycle lanes on Station Road cost?")):
+            user.page.locator("#question textarea").fill(question)
+        chat.page.locator("#ask").click()
+        other.page.locator("#ask").click()
+        expect(chat.answers).to_have_count(1, timeout=ANSWER_TIMEOUT)
+        expect(other.answers).to_have_count(1, timeout=ANSWER_TIMEOUT)
+        assert "apple harvest" in chat.cited(chat.answers.first)[0]
+        assert "cycle lanes" in other.cited(other.answers.first)[0]
+        other.assert_inert()
+    finally:
+        other_context.close()
