@@ -34,11 +34,12 @@ def _offline_defaults() -> None:
 def _settings(args: argparse.Namespace, progress: bool = False):  # type: ignore[no-untyped-def]
     from assistant.settings import Settings
 
+    defaults = Settings()
     return Settings(
         model=args.model,
-        chunk_tokens=getattr(args, "chunk_tokens", 200),
-        chunk_overlap=getattr(args, "chunk_overlap", 40),
-        faiss_kind=getattr(args, "faiss", "flat"),
+        chunk_tokens=getattr(args, "chunk_tokens", defaults.chunk_tokens),
+        chunk_overlap=getattr(args, "chunk_overlap", defaults.chunk_overlap),
+        faiss_kind=getattr(args, "faiss", defaults.faiss_kind),
         progress=progress,
     )
 
@@ -279,8 +280,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default=DEFAULT_MODEL, help="sentence-transformers model name or path (default: %(default)s, packaged offline)")
     p.add_argument("--columns", metavar="MAP", help="column names for JSONL/CSV, e.g. text=body,title=headline,date=published")
     p.add_argument("--faiss", choices=["flat", "hnsw", "ivfpq"], default="flat", help="vector index kind for a new index")
-    p.add_argument("--chunk-tokens", type=int, default=200)
-    p.add_argument("--chunk-overlap", type=int, default=30)
+    p.add_argument("--chunk-tokens", type=int, default=200, help="chunk size in model tokens (default 200)")
+    p.add_argument("--chunk-overlap", type=int, default=30, help="tokens shared by neighbouring chunks (default 30)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_ingest)

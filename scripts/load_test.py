@@ -51,7 +51,12 @@ HOSTILE = {
 }
 
 _QUOTE = re.compile(r"“(.*?)” <span class=\"nqa-mark\">\[(\d+)\]</span>", re.DOTALL)
-_SOURCE = re.compile(r'data-n="(\d+)".*?article (.+?), characters (\d+)[–-](\d+)</div>', re.DOTALL)
+_SOURCE = re.compile(
+    r'<details class="nqa-source"><summary><span class="nqa-mark">\[(\d+)\]</span>.*?'
+    r'<div class="nqa-offsets">article (.+?), characters ([0-9–, -]+)</div>',
+    re.DOTALL,
+)
+_PAIR = re.compile(r"(\d+)[–-](\d+)")
 
 
 @dataclass
@@ -96,12 +101,19 @@ def unescape(fragment: str) -> str:
 
 
 def citations_in(reply: str) -> list[tuple[str, int, int, str]]:
-    """(article id, start, end, sentence) for each [n] in the assistant's rendered reply."""
-    quotes = {int(n): unescape(text) for text, n in _QUOTE.findall(reply)}
+    """(article id, start, end, sentence) for each quoted sentence of the assistant's rendered reply.
+
+    A source lists the offsets of every sentence quoted from its article; each quote is paired with
+    the offsets of its own length (the slice check then says whether they really hold it)."""
+    quotes: dict[int, list[str]] = {}
+    for text, n in _QUOTE.findall(reply):
+        quotes.setdefault(int(n), []).append(unescape(text))
     out = []
-    for n, article_id, start, end in _SOURCE.findall(reply):
-        if int(n) in quotes:
-            out.append((unescape(article_id), int(start), int(end), quotes[int(n)]))
+    for n, article_id, offsets in _SOURCE.findall(reply):
+        pairs = [(int(a), int(b)) for a, b in _PAIR.findall(offsets)]
+        for sentence in quotes.get(int(n), []):
+            start, end = next(((a, b) for a, b in pairs if b - a == len(sentence)), pairs[0] if pairs else (0, 0))
+            out.append((unescape(article_id), start, end, sentence))
     return out
 
 

@@ -35,8 +35,11 @@ from index.embed import HashingEmbedder
 from index.ingest import ingest
 from index.store import IndexStore
 
+# Derandomized: every run draws the same examples, so CI is never red by chance; to hunt for new
+# failures, set derandomize=False and raise max_examples locally.
 FUZZ = settings(
     max_examples=30,
+    derandomize=True,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
@@ -357,7 +360,9 @@ def test_json_array_every_element_read_or_reported_at_its_line(
 
 # --- CSV and TSV -----------------------------------------------------------------------------------
 
-CELL = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=40)
+# No bare carriage return: csv.writer with a "\n" line terminator leaves it unquoted, which is not
+# valid CSV (RFC 4180 quotes any field holding CR or LF); such a row is reported, not read.
+CELL = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00\r"), max_size=40)
 HEADER = ["id", "title", "text", "date", "source", "url", "notes"]
 
 
