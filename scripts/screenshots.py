@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 QUESTION = "Why did the apartment building in Magnitogorsk collapse?"
-FOLLOW_UP = "How many people died there?"
+FOLLOW_UP = "How many apartments were damaged?"
 FILTERED = "Who was elected Speaker of the 116th U.S. Congress?"
 TIMEOUT_MS = 90_000
 
