@@ -88,11 +88,14 @@ def compose(runs: Path) -> str:
         "own index; TrecQA dev). 2022 is the set the defaults were tuned on; 2023 checks that they hold.",
         "Metric definitions: [eval/README.md](README.md).",
         "",
+        "Latency in the evaluation tables is the wall time of each `ask` within that run, on whatever else",
+        "the machine was doing; the ask benchmark at the end, run alone, is the latency figure to quote.",
+        "",
     ]
     for year in YEARS:
         metrics = _read(runs / f"questions-{year}" / "metrics.json")
         parts += [f"## RealtimeQA {year}: questions, ablation (`newsqa eval questions ... --compare`)", ""]
-        parts += _ablation(metrics, QUESTION_KEYS) if metrics else ["(not run)"]
+        parts += _ablation(metrics, QUESTION_KEYS) if metrics else [f"(not run: no `questions-{year}` run in {runs})"]
         parts += [""]
     parts += ["## Multi-turn conversations (`newsqa eval conversations eval/data/conversations_<year>.jsonl`)", ""]
     parts += _by_year(runs, "conversations", CONVERSATION_KEYS) + [""]
@@ -108,6 +111,8 @@ def compose(runs: Path) -> str:
     parts += _bench(runs, "bench-ask-2022.txt") + [""]
     parts += ["`python benchmarks/bench_ingest.py` (RealtimeQA 2022, 4,973 articles):", ""]
     parts += _bench(runs, "bench-ingest.txt") + [""]
+    parts += ["A ratio above 1 means the bare encoder met more competition for the CPU than the pipeline did:",
+              "both phases must run on an otherwise idle machine for the ratio to mean what it says.", ""]
     return "\n".join(parts)
 
 

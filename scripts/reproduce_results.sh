@@ -26,6 +26,6 @@ for year in 2022 2023; do
     $newsqa eval unanswerable eval/data/unanswerable.jsonl --index "$index" --out "$OUT/unanswerable-$year"
 done
 $newsqa eval sentences "$DATA/trecqa/dev.jsonl" --out "$OUT/sentences-trecqa-dev"
-.venv/bin/python benchmarks/bench_ask.py --index "$OUT/index-2022" > "$OUT/bench-ask-2022.txt"
+.venv/bin/python benchmarks/bench_ask.py --index "$OUT/index-2022" --n 200 > "$OUT/bench-ask-2022.txt"
 .venv/bin/python -m eval.results "$OUT" > eval/RESULTS.md
 echo "wrote eval/RESULTS.md"
