@@ -31,6 +31,7 @@ from eval.run import QuestionRecord, Result, SentenceRecord
 __all__ = [
     "ReportFiles",
     "flatten_metrics",
+    "format_metric",
     "format_table",
     "plot_latency",
     "plot_recall",
@@ -78,13 +79,15 @@ def flatten_metrics(results: Mapping[str, Result], primary: str) -> dict[str, fl
     return {key: float(value) for key, value in flat.items()}
 
 
-def _fmt(key: str, value: float | None) -> str:
+def format_metric(key: str, value: float | None, ms_digits: int = 1) -> str:
+    """One table cell: counts as whole numbers, milliseconds with ``ms_digits`` decimals, the rest
+    with three; a missing value as a dash."""
     if value is None:
         return "–"
     if key == "n" or key.startswith("n_"):
         return str(round(value))
     if key.endswith("_ms"):
-        return f"{value:.1f}"
+        return f"{value:.{ms_digits}f}"
     return f"{value:.3f}"
 
 
@@ -97,7 +100,7 @@ def format_table(results: Mapping[str, Result], primary: str) -> str:
         "|---|" + "---:|" * len(modes),
     ]
     for key in results[primary].metrics:
-        cells = [_fmt(key, results[mode].metrics.get(key)) for mode in modes]
+        cells = [format_metric(key, results[mode].metrics.get(key)) for mode in modes]
         lines.append(f"| {key} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

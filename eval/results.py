@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from eval.cli import COMPARE_MODES
+from eval.report import format_metric
 
 __all__ = ["compose", "main"]
 
@@ -37,13 +38,7 @@ def _read(path: Path) -> dict[str, float] | None:
 
 
 def _cell(key: str, value: float | None) -> str:
-    if value is None:
-        return "–"
-    if key == "n" or key.startswith("n_"):
-        return str(round(value))
-    if key.endswith("_ms"):
-        return f"{value:.0f}"
-    return f"{value:.3f}"
+    return format_metric(key, value, ms_digits=0)
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
@@ -56,7 +51,8 @@ def _ablation(metrics: Mapping[str, float], keys: Sequence[str]) -> list[str]:
     modes = [m for m in COMPARE_MODES if any(f"{m}/{k}" in metrics for k in keys)]
     if not modes:  # a run without --compare: the primary keys only
         return _table(["metric", "value"], [[k, _cell(k, metrics.get(k))] for k in keys if k in metrics])
-    rows = [[k, *(_cell(k, metrics.get(f"{m}/{k}")) for m in modes)] for k in keys if any(f"{m}/{k}" in metrics for m in modes)]
+    present = [k for k in keys if any(f"{m}/{k}" in metrics for m in modes)]
+    rows = [[k, *(_cell(k, metrics.get(f"{m}/{k}")) for m in modes)] for k in present]
     return _table(["metric", *modes], rows)
 
 
@@ -105,7 +101,10 @@ def compose(runs: Path) -> str:
     parts += _by_year(runs, "unanswerable", UNANSWERABLE_KEYS) + [""]
     sentences = _read(runs / "sentences-trecqa-dev" / "metrics.json")
     parts += ["## TrecQA dev: the sentence scorer alone (`newsqa eval sentences`)", ""]
-    parts += _table(["metric", "value"], [[k, _cell(k, sentences.get(k))] for k in SENTENCE_KEYS]) if sentences else ["(not run)"]
+    if sentences:
+        parts += _table(["metric", "value"], [[k, _cell(k, sentences.get(k))] for k in SENTENCE_KEYS])
+    else:
+        parts += ["(not run)"]
     parts += ["", "The BM25 baseline on the same candidates is printed by `python scripts/train_scorer.py`.", ""]
     parts += ["## Benchmarks", "", "`python benchmarks/bench_ask.py --index results/index-2022`:", ""]
     parts += _bench(runs, "bench-ask-2022.txt") + [""]
