@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
+from assistant.answer import unknown_terms_note
 from assistant.chat import Conversation
 from assistant.records import Answer, AnswerSentence, Citation, Filters, Hit
 
@@ -281,6 +282,8 @@ def describe_filters(filters: Filters) -> str:
 
 def _notes_html(answer: Answer, filters: Filters | None) -> str:
     notes = []
+    if answer.unknown_terms:
+        notes.append(unknown_terms_note(answer.unknown_terms))
     if answer.query != answer.question:
         notes.append("Read as a follow-up to the conversation.")
     described = describe_filters(filters or Filters())
@@ -571,6 +574,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--auth", metavar="USER:PASSWORD", help="require this login")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:  # bm25s sets its own logger to DEBUG when imported
+        handler.setLevel(logging.INFO)
     serve(args.index, host=args.host, port=args.port, auth=args.auth)
 
 

@@ -12,13 +12,15 @@ import numpy as np
 from assistant.records import Answer, AnswerSentence, Citation, Hit
 from assistant.sentences import Span, split_sentences
 
-__all__ = ["Candidate", "SentenceScoring", "build_answer", "candidates", "near_duplicate_key"]
+__all__ = ["Candidate", "SentenceScoring", "build_answer", "candidates", "near_duplicate_key", "unknown_terms_note"]
 
 
 class SentenceScoring(Protocol):
     """Scores candidate sentences for a question: shape ``(len(sentences),)``, in [0, 1], higher is better."""
 
-    def score(self, question: str, sentences: Sequence[str], *, passage_scores: Sequence[float] | None = None) -> np.ndarray: ...
+    def score(
+        self, question: str, sentences: Sequence[str], *, passage_scores: Sequence[float] | None = None
+    ) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -101,3 +103,8 @@ def build_answer(
         is_answer=is_answer,
         searched=tuple(hits),
     )
+
+
+def unknown_terms_note(terms: Sequence[str]) -> str:
+    """The sentence telling the user which names of the question no indexed article contains."""
+    return "No indexed article mentions " + ", ".join(f"“{t}”" for t in terms) + "."

@@ -6,12 +6,13 @@ import logging
 import os
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from assistant.answer import SentenceScoring, build_answer, candidates
-from assistant.chat import Conversation, Turn, resolve
+from assistant.chat import Conversation, Turn, question_names, resolve
 from assistant.records import Answer, AnswerSentence, AskSettings, Citation, Filters, Hit
 from assistant.retrieve import FusionWeights, Retriever
 from index.embed import Embedder, SentenceTransformerEmbedder
@@ -87,7 +88,9 @@ class Assistant:
             vectors, lexical = fresh.load_derived()
             old = self.store
             self.store = fresh
-            self.retriever = Retriever(fresh, vectors, lexical, self.retriever.embedder, self.retriever.mode, self.retriever.weights)
+            self.retriever = Retriever(
+                fresh, vectors, lexical, self.retriever.embedder, self.retriever.mode, self.retriever.weights
+            )
             self._generation = fresh.manifest.generation
             old.close()
             return True
@@ -114,8 +117,12 @@ class Assistant:
         question = _clean_question(question)
         query = resolve(question, conversation)
         with self._lock:
+            unknown = self._unknown_names(question)
             if not query.strip():
                 answer = Answer(question, query, (), 0.0, False, ())
+            elif unknown:
+                hits, _, _ = self.retriever.ranked(query, self.settings.passages, filters)
+                answer = Answer(question, query, (), 0.0, False, tuple(hits), unknown)
             else:
                 hits, _, _ = self.retriever.ranked(query, self.settings.passages, filters)
                 found = candidates(hits)
@@ -133,6 +140,12 @@ class Assistant:
         if conversation is not None:
             conversation.add(Turn(question, query, answer))
         return answer
+
+    def _unknown_names(self, question: str) -> tuple[str, ...]:
+        """The names ``question`` gives that occur in no indexed passage (when that check is on)."""
+        if not self.settings.require_known_names:
+            return ()
+        return tuple(self.retriever.lexical.unknown_terms(question_names(question)))
 
     def _score(self, query: str, found: Sequence, hits: Sequence[Hit]) -> np.ndarray:  # type: ignore[type-arg]
         if not found:
@@ -152,9 +165,11 @@ class Assistant:
             for dup in self.store.duplicates_of(s.citation.article_id):
                 at = dup.text.find(s.text)
                 if at >= 0:
-                    extra.append(Citation(dup.id, dup.title, dup.source, dup.date, dup.url, s.text, at, at + len(s.text)))
+                    extra.append(
+                        Citation(dup.id, dup.title, dup.source, dup.date, dup.url, s.text, at, at + len(s.text))
+                    )
             out.append(AnswerSentence(s.text, s.citation, s.score, tuple(extra)))
-        return Answer(answer.question, answer.query, tuple(out), answer.confidence, answer.is_answer, answer.searched)
+        return replace(answer, sentences=tuple(out))
 
     # -- the corpus ----------------------------------------------------------------------------
 
@@ -184,7 +199,7 @@ def _rerank(hits: Sequence[Hit], found: Sequence, scores: np.ndarray, limit: int
     passage that holds a sentence answering the question rises; passages beyond ``limit`` keep
     their order after the reranked ones."""
     best: dict[int, float] = {}
-    for c, s in zip(found, scores):
+    for c, s in zip(found, scores, strict=True):
         best[c.hit.chunk_id] = max(best.get(c.hit.chunk_id, 0.0), float(s))
     head = list(hits[:limit])
     order = sorted(range(len(head)), key=lambda r: -(best.get(head[r].chunk_id, 0.0) + 0.5 / (1 + r)))

@@ -1,10 +1,13 @@
 """Conversations: follow-up questions resolved against earlier turns, without a generative model.
 
-A follow-up such as "And where did it happen?" says too little to search on. When a question leans
-on the conversation (pronouns, a leading "and"/"what about", or too few words of its own), the
-query carries the earlier subject along: the new question first and twice (so its own words weigh
-most in BM25 and lead the embedded text), then the salient words of the previous query and of the
-answer's best sentence.
+A follow-up such as "And where did it happen?" says too little to search on. A question leans on
+the conversation when it opens with "and"/"what about"/..., or when it names nothing of its own: no
+name (a capitalised word after the first), no number. "Where was the tournament played?" and "Who
+did she marry?" need the earlier turns; "Who won the 2022 Stanley Cup?" does not. (Pronouns alone
+are a poor sign: a standalone news question often says "its" or "this week".) The query then carries
+the earlier subject along: the new question first and twice (so its own words weigh most in BM25
+and lead the embedded text), then the salient words of the previous query and of the answer's best
+sentence.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from dataclasses import dataclass, field
 
 from assistant.records import Answer
 
-__all__ = ["Conversation", "Turn", "is_follow_up", "resolve"]
+__all__ = ["Conversation", "Turn", "content_words", "is_follow_up", "names_something", "question_names", "resolve"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class Conversation:
 
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
+_NAME_WORD = re.compile(r"[^\W_][\w'’\-]*")  # any script's letters: "Beyoncé", "Zelenskyy"
 _REFERRING = {
     "he", "she", "it", "they", "him", "her", "them", "his", "hers", "its", "their", "theirs",
     "this", "that", "these", "those", "there", "then", "the same", "such",
@@ -71,15 +75,22 @@ def content_words(text: str) -> list[str]:
     return out
 
 
+def question_names(question: str) -> list[str]:
+    """The names ``question`` gives: its capitalised words other than the first (and "I"), in order."""
+    words = _NAME_WORD.findall(question)
+    return [w for w in words[1:] if w[0].isupper() and w != "I"]
+
+
+def names_something(question: str) -> bool:
+    """Whether ``question`` names something of its own: a name (see :func:`question_names`) or a number."""
+    return bool(question_names(question)) or any(ch.isdigit() for ch in question)
+
+
 def is_follow_up(question: str) -> bool:
     """Whether ``question`` leans on earlier turns to be understood."""
-    low = question.strip().lower()
-    words = [w.lower() for w in _WORD.findall(low)]
-    if low.startswith(_OPENERS):
+    if question.strip().lower().startswith(_OPENERS):
         return True
-    if any(w in _REFERRING for w in words):
-        return True
-    return len(content_words(question)) <= 1
+    return not names_something(question) or len(content_words(question)) <= 1
 
 
 def resolve(question: str, conversation: Conversation | None) -> str:

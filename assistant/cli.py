@@ -154,6 +154,10 @@ def format_answer(answer) -> str:  # type: ignore[no-untyped-def]
     lines = []
     if not answer.is_answer:
         lines.append("I found no answer to that in the articles.")
+        if answer.unknown_terms:
+            from assistant.answer import unknown_terms_note
+
+            lines.append(unknown_terms_note(answer.unknown_terms))
         if answer.searched:
             lines.append("Closest articles searched:")
             seen = set()
@@ -161,7 +165,8 @@ def format_answer(answer) -> str:  # type: ignore[no-untyped-def]
                 if h.article_id in seen:
                     continue
                 seen.add(h.article_id)
-                lines.append(f"  - {h.title or '(untitled)'} — {h.source or '?'}, {h.date or 'undated'} {h.url or ''}".rstrip())
+                line = f"  - {h.title or '(untitled)'} — {h.source or '?'}, {h.date or 'undated'} {h.url or ''}"
+                lines.append(line.rstrip())
                 if len(seen) == 5:
                     break
         return "\n".join(lines)
@@ -180,7 +185,7 @@ def format_answer(answer) -> str:  # type: ignore[no-untyped-def]
 def answer_json(answer) -> dict:  # type: ignore[no-untyped-def, type-arg]
     return {
         "question": answer.question, "query": answer.query, "is_answer": answer.is_answer,
-        "confidence": answer.confidence,
+        "confidence": answer.confidence, "unknown_terms": list(answer.unknown_terms),
         "sentences": [
             {"text": s.text, "score": s.score, "citation": asdict(s.citation),
              "also_reported_by": [asdict(c) for c in s.also_reported_by]}
@@ -277,9 +282,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="add, update or re-read articles into an index")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders: .jsonl/.csv (.gz), .txt, .md, .html")
     with_index(p)
-    p.add_argument("--model", default=DEFAULT_MODEL, help="sentence-transformers model name or path (default: %(default)s, packaged offline)")
-    p.add_argument("--columns", metavar="MAP", help="column names for JSONL/CSV, e.g. text=body,title=headline,date=published")
-    p.add_argument("--faiss", choices=["flat", "hnsw", "ivfpq"], default="flat", help="vector index kind for a new index")
+    p.add_argument(
+        "--model",
+        default=DEFAULT_MODEL,
+        help="sentence-transformers model name or path (default: %(default)s, packaged offline)",
+    )
+    p.add_argument(
+        "--columns", metavar="MAP", help="column names for JSONL/CSV, e.g. text=body,title=headline,date=published"
+    )
+    p.add_argument(
+        "--faiss", choices=["flat", "hnsw", "ivfpq"], default="flat", help="vector index kind for a new index"
+    )
     p.add_argument("--chunk-tokens", type=int, default=200, help="chunk size in model tokens (default 200)")
     p.add_argument("--chunk-overlap", type=int, default=30, help="tokens shared by neighbouring chunks (default 30)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -339,10 +352,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    level = logging.INFO if args.verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:  # bm25s sets its own logger to DEBUG when imported
+        handler.setLevel(level)
     from index.errors import NewsQAError
 
     try:

@@ -77,6 +77,8 @@ class Answer:
     ``sentences`` is best first and empty when the assistant abstains (``is_answer`` False);
     ``searched`` lists the closest passages it looked at, so an abstention can show them.
     ``query`` is the query actually searched, after resolving a follow-up against earlier turns.
+    ``unknown_terms`` are names the question gives that no indexed article contains: the reason for
+    an abstention the user can act on (a misspelling, or a subject the corpus does not cover).
     """
 
     question: str
@@ -85,6 +87,7 @@ class Answer:
     confidence: float
     is_answer: bool
     searched: tuple[Hit, ...] = field(default=())
+    unknown_terms: tuple[str, ...] = field(default=())
 
     @property
     def citations(self) -> tuple[Citation, ...]:
@@ -102,6 +105,9 @@ class AskSettings:
     # Below this confidence the assistant abstains. Calibrated on RealtimeQA 2022 and eval/data/unanswerable.jsonl
     # with scripts/calibrate_abstention.py: the highest threshold that abstains on at most 10% of answerable questions.
     min_confidence: float = 0.2
+    # Abstain when the question names something (a capitalised word after the first) that no indexed
+    # passage contains: the corpus cannot be about it. Off, such a question is answered on what is left.
+    require_known_names: bool = True
 
     def __post_init__(self) -> None:
         if self.retrieval not in ("hybrid", "bm25", "dense"):

@@ -34,13 +34,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--index", type=Path, default=ROOT / "results" / "index-bench")
-    parser.add_argument("--baseline-share", type=float, default=0.25, help="share of chunk texts the bare encoder re-encodes")
+    parser.add_argument(
+        "--baseline-share", type=float, default=0.25, help="share of chunk texts the bare encoder re-encodes"
+    )
     parser.add_argument("--keep", action="store_true", help="keep an existing index (then nothing is embedded)")
     args = parser.parse_args()
 
+    from assistant.settings import Settings
     from index.ingest import embedding_text, ingest
     from index.store import IndexStore
-    from assistant.settings import Settings
 
     if args.index.exists() and not args.keep:
         shutil.rmtree(args.index)
@@ -82,7 +84,10 @@ def main() -> None:
 
     pipeline_rate = report.embedded / seconds if seconds else 0.0
     print(f"corpus: {args.corpus}")
-    print(f"articles read: {report.read}  kept: {report.added - report.duplicates}  duplicates: {report.duplicates}  skipped: {len(report.skipped)}")
+    print(
+        f"articles read: {report.read}  kept: {report.added - report.duplicates}  "
+        f"duplicates: {report.duplicates}  skipped: {len(report.skipped)}"
+    )
     print(f"chunks: {report.chunks}  texts embedded: {report.embedded}  tokens: {tokens}")
     print(f"ingest seconds (model load excluded): {seconds:.1f}  (model load {loaded.get('load_seconds', 0):.1f} s)")
     print(f"articles/s: {report.read / seconds:.1f}")

@@ -108,17 +108,23 @@ def add_eval_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPars
                 metavar="P",
                 help="abstain below this confidence instead of the default (0 never abstains: for calibrating)",
             )
+            sub.add_argument(
+                "--allow-unknown-names",
+                action="store_true",
+                help="answer even when the question names something no indexed article contains "
+                "(by default the assistant abstains and says which name)",
+            )
         sub.add_argument("--model", metavar="NAME", help="embedding model name or path (default: the packaged one)")
     parser.set_defaults(func=run_eval)
 
 
-def ask_settings(mode: str, min_confidence: float | None = None) -> AskSettings:
+def ask_settings(mode: str, min_confidence: float | None = None, allow_unknown_names: bool = False) -> AskSettings:
     """The ``AskSettings`` of a ``--compare`` mode (see :data:`COMPARE_MODES`), with the default
     abstention threshold unless ``min_confidence`` is given."""
     from assistant.records import AskSettings
 
     retrieval, rerank = COMPARE_MODES[mode]
-    settings = AskSettings(retrieval=retrieval, rerank=rerank)
+    settings = AskSettings(retrieval=retrieval, rerank=rerank, require_known_names=not allow_unknown_names)
     if min_confidence is not None:
         settings = dataclasses.replace(settings, min_confidence=min_confidence)
     return settings
@@ -175,7 +181,9 @@ def _evaluate(
     results = {}
     for mode in list(COMPARE_MODES) if args.compare else [DEFAULT_MODE]:
         logger.info("evaluating %s on %s with mode %s", args.eval_task, args.file, mode)
-        settings = ask_settings(mode, getattr(args, "min_confidence", None))
+        settings = ask_settings(
+            mode, getattr(args, "min_confidence", None), getattr(args, "allow_unknown_names", False)
+        )
         results[mode] = run(load_qa(args.index, settings, args.model))
     return results
 

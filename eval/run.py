@@ -131,6 +131,7 @@ class QuestionRecord:
     correct: bool
     conversation_id: str | None = None
     turn: int | None = None  # 1-based position in its conversation
+    unknown_terms: tuple[str, ...] = ()  # names of the question no indexed article contains
 
 
 @dataclass(frozen=True)
@@ -257,6 +258,7 @@ def _record(
         correct=(not answer.is_answer) if unanswerable else hit_rank is not None,
         conversation_id=conversation_id,
         turn=turn,
+        unknown_terms=tuple(getattr(answer, "unknown_terms", ())),
     )
 
 
@@ -272,6 +274,8 @@ def _answer_quality(records: Sequence[QuestionRecord]) -> dict[str, float]:
     return {
         "n": float(len(records)),
         "abstain_rate": mean(0.0 if r.is_answer else 1.0 for r in records),
+        # the share abstained on because the question names something no indexed article contains
+        "abstain_unknown_names_rate": mean(0.0 if r.is_answer or not r.unknown_terms else 1.0 for r in records),
         # Nothing cited means nothing mis-cited.
         "citation_validity": sum(r.valid_citations for r in records) / citations if citations else 1.0,
         "n_citations": float(citations),

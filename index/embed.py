@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -49,7 +49,9 @@ class SentenceTransformerEmbedder:
         self.max_tokens = int(getattr(model, "max_seq_length", 256) or 256)
 
     @classmethod
-    def from_name(cls, name: str | None = None, batch_size: int = 16, progress: bool = False) -> SentenceTransformerEmbedder:
+    def from_name(
+        cls, name: str | None = None, batch_size: int = 16, progress: bool = False
+    ) -> SentenceTransformerEmbedder:
         """Load ``name`` (a model name or a local path); ``None`` or ``DEFAULT_MODEL`` takes the packaged
         all-MiniLM-L6-v2, which needs no network."""
         from sentence_transformers import SentenceTransformer

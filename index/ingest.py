@@ -76,7 +76,9 @@ def vector_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def open_or_create(index_dir: str | os.PathLike[str], model: str, embedder: Callable[[], Embedder], faiss_kind: FaissKind = "flat") -> IndexStore:
+def open_or_create(
+    index_dir: str | os.PathLike[str], model: str, embedder: Callable[[], Embedder], faiss_kind: FaissKind = "flat"
+) -> IndexStore:
     """Open the index at ``index_dir``, or create it for ``model`` (loading the embedder to learn its
     dimension). An existing index built with another model is an error, not a silent mix."""
     root = Path(index_dir)
@@ -171,7 +173,12 @@ class _Planned:
 
 
 def _ingest_batch(
-    store: IndexStore, state: _State, batch: list[Article], embedder: _LazyEmbedder, chunker: Chunker, report: IngestReport
+    store: IndexStore,
+    state: _State,
+    batch: list[Article],
+    embedder: _LazyEmbedder,
+    chunker: Chunker,
+    report: IngestReport,
 ) -> None:
     planned: list[_Planned] = []
     for article in batch:
@@ -201,7 +208,7 @@ def _ingest_batch(
         return
     texts_by_key: dict[str, str] = {}
     for p in planned:
-        for c, k in zip(p.chunks, p.keys):
+        for c, k in zip(p.chunks, p.keys, strict=True):
             texts_by_key.setdefault(k, embedding_text(p.article.title, c.text))
     missing = sorted(set(texts_by_key) - store.known_vectors(texts_by_key))
     vectors = embedder().embed([texts_by_key[k] for k in missing]) if missing else None
@@ -227,7 +234,10 @@ class DeleteReport:
 
 
 def delete(
-    article_ids: Iterable[str], index_dir: str | os.PathLike[str], load_embedder: Callable[[], Embedder], chunker: Chunker
+    article_ids: Iterable[str],
+    index_dir: str | os.PathLike[str],
+    load_embedder: Callable[[], Embedder],
+    chunker: Chunker,
 ) -> DeleteReport:
     """Delete articles by id, in one transaction. When a kept article had duplicates, the first of
     them takes its place (chunked and embedded), so the story stays findable."""
@@ -253,7 +263,7 @@ def delete(
                     chunks = chunker.split(heir.text)
                     keys = [vector_key(embedding_text(heir.title, c.text)) for c in chunks]
                     plans.append((heir, chunks, keys, [d.id for d in dups[1:]]))
-        texts = {k: embedding_text(h.title, c.text) for h, cs, ks, _ in plans for c, k in zip(cs, ks)}
+        texts = {k: embedding_text(h.title, c.text) for h, cs, ks, _ in plans for c, k in zip(cs, ks, strict=True)}
         missing = sorted(set(texts) - store.known_vectors(texts))
         vectors = embedder().embed([texts[k] for k in missing]) if missing else None
         with store.transaction():

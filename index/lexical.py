@@ -43,7 +43,8 @@ class LexicalIndex:
         if len(ids) == 0:
             return cls(None, ids)
         bm25 = bm25s.BM25()
-        bm25.index(bm25s.tokenize(list(texts), stopwords="en", stemmer=_stemmer(), show_progress=False), show_progress=False)
+        tokens = bm25s.tokenize(list(texts), stopwords="en", stemmer=_stemmer(), show_progress=False)
+        bm25.index(tokens, show_progress=False)
         return cls(bm25, ids)
 
     def save(self, directory: Path) -> None:
@@ -68,6 +69,16 @@ class LexicalIndex:
     def __len__(self) -> int:
         return len(self.chunk_ids)
 
+    def unknown_terms(self, terms: Sequence[str]) -> list[str]:
+        """Those of ``terms`` that occur in no indexed passage (some token of the term, tokenized as
+        the index was, is not in its vocabulary), in order. Stop-words are never unknown; an empty
+        index knows nothing but reports nothing, since it cannot tell."""
+        vocab = None if self._bm25 is None else self._bm25.vocab_dict
+        if not vocab:
+            return []
+        tokens = tokenize(list(terms)) if terms else []
+        return [term for term, toks in zip(terms, tokens, strict=True) if any(t not in vocab for t in toks)]
+
     def search(self, query: str, k: int, allowed: set[int] | None = None) -> list[tuple[int, float]]:
         """Up to ``k`` (chunk id, BM25 score) pairs, best first, only positive scores; ``allowed``
         restricts the result to those chunk ids (an empty set allows nothing)."""
@@ -85,7 +96,7 @@ class LexicalIndex:
             mask[rows] = 1.0
         k = min(k, len(self.chunk_ids))
         docs, scores = self._bm25.retrieve(tokens, k=k, show_progress=False, weight_mask=mask, n_threads=1)
-        return [(int(self.chunk_ids[d]), float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+        return [(int(self.chunk_ids[d]), float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
 
 
 def _check_matrix(scores: dict, n_docs: int) -> None:  # type: ignore[type-arg]

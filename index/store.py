@@ -307,7 +307,9 @@ class IndexStore:
             clauses.append(f"a.source IN ({','.join('?' * len(sources))})")
             params.extend(sources)
         where = " AND ".join(clauses) or "1"
-        rows = self.db.execute(f"SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {where}", params)
+        rows = self.db.execute(
+            f"SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {where}", params
+        )
         return {r[0] for r in rows}
 
     def stats(self) -> Stats:
@@ -319,12 +321,16 @@ class IndexStore:
             "SELECT COALESCE(source, ''), COUNT(*) FROM articles WHERE duplicate_of IS NULL "
             "GROUP BY source ORDER BY COUNT(*) DESC, source"
         ).fetchall()
-        dmin, dmax = one("SELECT MIN(substr(date, 1, 10)), MAX(substr(date, 1, 10)) FROM articles WHERE date IS NOT NULL").fetchone()
+        dmin, dmax = one(
+            "SELECT MIN(substr(date, 1, 10)), MAX(substr(date, 1, 10)) FROM articles WHERE date IS NOT NULL"
+        ).fetchone()
         return Stats(articles, duplicates, chunks, tuple((s, n) for s, n in sources), dmin, dmax)
 
     def all_chunk_vectors(self) -> tuple[np.ndarray, np.ndarray]:
         """(chunk ids, vectors) of every chunk, ordered by chunk id."""
-        rows = self.db.execute("SELECT c.id, v.vector FROM chunks c JOIN vectors v ON v.hash = c.vector_hash ORDER BY c.id").fetchall()
+        rows = self.db.execute(
+            "SELECT c.id, v.vector FROM chunks c JOIN vectors v ON v.hash = c.vector_hash ORDER BY c.id"
+        ).fetchall()
         n_chunks = self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
         if len(rows) != n_chunks:
             raise IndexCorruptError(
@@ -339,7 +345,8 @@ class IndexStore:
     def all_chunk_texts(self) -> tuple[list[int], list[str]]:
         """(chunk ids, text for BM25: the article's title, then the chunk), ordered by chunk id."""
         rows = self.db.execute(
-            "SELECT c.id, COALESCE(a.title, ''), c.text FROM chunks c JOIN articles a ON a.id = c.article_id ORDER BY c.id"
+            "SELECT c.id, COALESCE(a.title, ''), c.text FROM chunks c JOIN articles a ON a.id = c.article_id "
+            "ORDER BY c.id"
         ).fetchall()
         return [r[0] for r in rows], [f"{t}\n{x}" if t else x for _, t, x in rows]
 
@@ -362,10 +369,13 @@ class IndexStore:
             yield
             self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
 
-    def put_article(self, article: Article, content_hash: str, fingerprint: str, signature: bytes, duplicate_of: str | None) -> None:
+    def put_article(
+        self, article: Article, content_hash: str, fingerprint: str, signature: bytes, duplicate_of: str | None
+    ) -> None:
         self.delete_article(article.id)
         self.db.execute(
-            "INSERT INTO articles (id, title, text, date, source, url, extra, content_hash, fingerprint, signature, duplicate_of)"
+            "INSERT INTO articles"
+            " (id, title, text, date, source, url, extra, content_hash, fingerprint, signature, duplicate_of)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (article.id, article.title, article.text, article.date, article.source, article.url,
              json.dumps(dict(article.extra), sort_keys=True), content_hash, fingerprint, signature, duplicate_of),
@@ -385,7 +395,7 @@ class IndexStore:
             raise ValueError(f"expected vectors of shape ({len(hashes)}, {self.dim}), got {vectors.shape}")
         self.db.executemany(
             "INSERT OR IGNORE INTO vectors (hash, vector) VALUES (?, ?)",
-            [(h, np.ascontiguousarray(v, dtype=np.float32).tobytes()) for h, v in zip(hashes, vectors)],
+            [(h, np.ascontiguousarray(v, dtype=np.float32).tobytes()) for h, v in zip(hashes, vectors, strict=True)],
         )
 
     def delete_article(self, article_id: str) -> bool:
@@ -421,7 +431,8 @@ class IndexStore:
         manifest = Manifest(
             schema_version=SCHEMA_VERSION, model=self.model, dim=self.dim, faiss_kind=self.faiss_kind,
             generation=generation, articles=stats.articles, duplicates=stats.duplicates, chunks=stats.chunks,
-            vectors_file=vectors_file, lexical_dir=lexical_dir, updated=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            vectors_file=vectors_file, lexical_dir=lexical_dir,
+            updated=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         )
         _atomic_write(self.path / MANIFEST, manifest.to_json())
         self.manifest = manifest
@@ -444,7 +455,10 @@ class IndexStore:
         """The FAISS index and the BM25 index the manifest names, or rebuilt in memory from SQLite
         when the manifest lags behind it (an interrupted ingest) — the next write persists them."""
         if not self.is_current() or self.manifest.vectors_file is None or self.manifest.lexical_dir is None:
-            logger.warning("%s: the search files lag behind the database (interrupted ingest?); rebuilding them in memory", self.path)
+            logger.warning(
+                "%s: the search files lag behind the database (interrupted ingest?); rebuilding them in memory",
+                self.path,
+            )
             with self._snapshot():
                 ids, vectors = self.all_chunk_vectors()
                 chunk_ids, texts = self.all_chunk_texts()
@@ -471,7 +485,9 @@ class IndexStore:
                 f"`newsqa ingest` again to rebuild it from {DATABASE}."
             ) from exc
         if len(lexical) != self.manifest.chunks:
-            raise IndexCorruptError(f"{lexical_path} holds {len(lexical)} chunks, the manifest {self.manifest.chunks}; rebuild it.")
+            raise IndexCorruptError(
+                f"{lexical_path} holds {len(lexical)} chunks, the manifest {self.manifest.chunks}; rebuild it."
+            )
         return index, lexical
 
 

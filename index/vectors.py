@@ -24,8 +24,9 @@ def build_faiss(ids: np.ndarray, vectors: np.ndarray, kind: FaissKind = "flat") 
     """
     dim = int(vectors.shape[1])
     if kind == "hnsw":
-        base: faiss.Index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-        base.hnsw.efSearch = 64
+        hnsw = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        hnsw.hnsw.efSearch = 64
+        base: faiss.Index = hnsw
     elif kind == "ivfpq" and len(vectors) >= 40 * 256:
         nlist = int(min(4096, max(256, 4 * np.sqrt(len(vectors)))))
         m = 48 if dim % 48 == 0 else 16 if dim % 16 == 0 else 8
@@ -48,7 +49,9 @@ def read_faiss(path: Path) -> faiss.Index:
     return faiss.read_index(str(path))
 
 
-def search_faiss(index: faiss.Index, query: np.ndarray, k: int, allowed: set[int] | None = None) -> list[tuple[int, float]]:
+def search_faiss(
+    index: faiss.Index, query: np.ndarray, k: int, allowed: set[int] | None = None
+) -> list[tuple[int, float]]:
     """Up to ``k`` (chunk id, cosine) pairs, best first; ``allowed`` restricts to those chunk ids."""
     if index.ntotal == 0 or k < 1 or (allowed is not None and not allowed):
         return []
@@ -58,5 +61,7 @@ def search_faiss(index: faiss.Index, query: np.ndarray, k: int, allowed: set[int
         scores, ids = index.search(q, k)
     else:
         selector = faiss.IDSelectorBatch(np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
-        scores, ids = index.search(q, k, params=faiss.SearchParameters(sel=selector))
-    return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        # faiss wraps SearchParameters.__init__ to take fields as keywords; its stub declares no arguments.
+        params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
+        scores, ids = index.search(q, k, params=params)
+    return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]

@@ -49,7 +49,8 @@ def main() -> None:
             chosen = t
     if chosen is not None:
         print(
-            f"highest threshold abstaining on at most {args.max_answerable_abstain:.0%} of answerable questions: {chosen}"
+            f"highest threshold abstaining on at most {args.max_answerable_abstain:.0%} "
+            f"of answerable questions: {chosen}"
         )
 
 

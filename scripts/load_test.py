@@ -18,19 +18,18 @@ from __future__ import annotations
 import argparse
 import html
 import json
-import os
 import random
 import re
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from app_process import app_env, free_port, start_app, stop_app, wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "data" / "demo" / "wikinews.jsonl"
@@ -68,12 +67,6 @@ class Request:
     error: str = ""
     citations: list[tuple[str, int, int, str]] = field(default_factory=list)  # (article id, start, end, sentence)
     answered: bool = False
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
 
 
 def demo_rows(start: int, n: int) -> list[dict]:  # type: ignore[type-arg]
@@ -137,36 +130,6 @@ def find_endpoint(api: dict, wanted: str) -> str:  # type: ignore[type-arg]
     if not matches:
         raise SystemExit(f"the app exposes no {wanted!r} endpoint; it has {names}")
     return matches[0]
-
-
-def start_app(index_dir: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
-    env = dict(
-        os.environ,
-        HF_HUB_OFFLINE="1",
-        TRANSFORMERS_OFFLINE="1",
-        GRADIO_ANALYTICS_ENABLED="False",
-        TOKENIZERS_PARALLELISM="false",
-    )
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "app.py"), "--index", str(index_dir), "--host", HOST, "--port", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-            cwd=ROOT,
-        )
-    deadline = time.monotonic() + 600
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"the app exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"http://{HOST}:{port}/", timeout=5) as r:
-                if r.status == 200:
-                    return proc
-        except OSError:
-            time.sleep(1)
-    proc.kill()
-    raise SystemExit("the app did not start within 600 s")
 
 
 def connect(url: str) -> object:
@@ -301,12 +264,11 @@ def main(argv: list[str] | None = None) -> int:
     rows = demo_rows(0, args.articles)
     corpus = write_jsonl(work / "corpus.jsonl", rows)
     print(f"building the index of {len(rows)} articles in {index_dir} ...", flush=True)
-    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
     subprocess.run(
         [sys.executable, "-m", "assistant", "ingest", str(corpus), "--index", str(index_dir), "-q"],
         check=True,
         cwd=ROOT,
-        env=env,
+        env=app_env(),
         stdout=subprocess.DEVNULL,
     )
     uploads = [
@@ -317,15 +279,19 @@ def main(argv: list[str] | None = None) -> int:
     ]
     questions = questions_for(rows + demo_rows(args.articles, args.uploads * args.upload_articles))
 
-    port = free_port()
+    port = free_port(HOST)
     log = work / "app.log"
     print(f"starting the app on http://{HOST}:{port} ...", flush=True)
-    app = start_app(index_dir, port, log)
+    app = start_app(index_dir, port, log, extra_args=["--host", HOST])
     url = f"http://{HOST}:{port}/"
     results: list[Request] = []
     upload_results: list[dict] = []  # type: ignore[type-arg]
     lock = threading.Lock()
     try:
+        try:
+            wait_until_serving(url, app, log, timeout=600.0)
+        except RuntimeError as exc:
+            raise SystemExit(str(exc)) from exc
         started = time.monotonic()
         deadline = started + args.seconds
         threads = [
@@ -344,11 +310,7 @@ def main(argv: list[str] | None = None) -> int:
             t.join()
         elapsed = time.monotonic() - started
     finally:
-        app.terminate()
-        try:
-            app.wait(30)
-        except subprocess.TimeoutExpired:
-            app.kill()
+        stop_app(app, timeout=30)
 
     checked, wrong = check_citations(index_dir, results)
     latencies = [r.seconds for r in results if r.ok]

@@ -14,13 +14,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
+
+from app_process import app_env, free_port, start_app, stop_app, wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -30,27 +27,6 @@ QUESTION = "Why did the apartment building in Magnitogorsk collapse?"
 FOLLOW_UP = "How many apartments were damaged?"
 FILTERED = "Who was elected Speaker of the 116th U.S. Congress?"
 TIMEOUT_MS = 90_000
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_until_serving(url: str, proc: subprocess.Popen[bytes], timeout: float = 600.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"the app exited with status {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.5)
-    raise SystemExit(f"the app did not answer on {url} within {timeout:.0f}s")
 
 
 def take(url: str, out: Path, chromium: str) -> list[Path]:
@@ -106,29 +82,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     args = parser.parse_args(argv)
-    env = dict(
-        os.environ,
-        HF_HUB_OFFLINE="1",
-        TRANSFORMERS_OFFLINE="1",
-        GRADIO_ANALYTICS_ENABLED="False",
-        TOKENIZERS_PARALLELISM="false",
-    )
-    os.environ.update(env)
+    os.environ.update(app_env())  # building the demo index below loads the model in this process
 
     from assistant.cli import ensure_demo_index
 
     index = ensure_demo_index()
     args.out.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "app.py", "--index", str(index), "--port", str(port)], cwd=ROOT, env=env)
+    proc = start_app(index, port)  # its output goes to this terminal
     try:
         url = f"http://127.0.0.1:{port}/"
-        wait_until_serving(url, proc)
+        try:
+            wait_until_serving(url, proc, timeout=600.0)
+        except RuntimeError as exc:
+            raise SystemExit(str(exc)) from exc
         for path in take(url, args.out, args.chromium):
             print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop_app(proc, timeout=30)
     return 0
 
 

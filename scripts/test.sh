@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Install what is needed (the project, its test tools, Debian's chromium for the browser test) and
-# run the whole test suite. Extra arguments go to pytest.
+# Install what is needed (the project, its test tools, Debian's chromium for the browser test), lint,
+# and run the whole test suite. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# Lint first, so a style or typing error fails in seconds rather than after the suite.
+.venv/bin/ruff check .
+.venv/bin/mypy corpus index assistant eval app.py
 if [ ! -x /usr/bin/chromium ]; then
     if [ "$(id -u)" = 0 ]; then
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null

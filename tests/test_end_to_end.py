@@ -40,17 +40,20 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     corpus.mkdir()
     (corpus / "wikinews.jsonl").write_text("".join(json.dumps(a) + "\n" for a in demo_articles(25)), encoding="utf-8")
     (corpus / "porthwen.txt").write_text(SCRAPED, encoding="utf-8")
-    (corpus / "broken.jsonl").write_text('{"id": "b1", "text": "A fine short article about a new ferry route."}\n{oops\n',
-                                         encoding="utf-8")
+    (corpus / "broken.jsonl").write_text(
+        '{"id": "b1", "text": "A fine short article about a new ferry route."}\n{oops\n', encoding="utf-8"
+    )
     proc = newsqa("ingest", str(corpus), "--index", str(root / "ix"))
     assert proc.returncode == 3, "a skipped record makes the exit status say so"
     assert f"{corpus / 'broken.jsonl'}:2" in proc.stdout
     assert "added: 27" in proc.stdout
+    assert "DEBUG" not in proc.stdout + proc.stderr, "libraries' debug logging stays quiet"
     return root / "ix"
 
 
 def test_ask_answers_with_a_verbatim_cited_sentence(index: Path) -> None:
-    proc = newsqa("ask", "How many fishing boats did the Porthwen harbour fire destroy?", "--index", str(index), "--json")
+    question = "How many fishing boats did the Porthwen harbour fire destroy?"
+    proc = newsqa("ask", question, "--index", str(index), "--json")
     answer = json.loads(proc.stdout)
     assert answer["is_answer"], answer
     best = answer["sentences"][0]
@@ -81,6 +84,15 @@ def test_off_topic_question_abstains(index: Path) -> None:
     proc = newsqa("ask", "What is a good recipe for banana bread with walnuts?", "--index", str(index), "--json")
     answer = json.loads(proc.stdout)
     assert not answer["is_answer"] and answer["sentences"] == [] and answer["searched"]
+
+
+def test_a_name_absent_from_the_corpus_is_named_in_the_abstention(index: Path) -> None:
+    question = "How many fishing boats did the Zorvath harbour fire destroy?"
+    answer = json.loads(newsqa("ask", question, "--index", str(index), "--json").stdout)
+    assert not answer["is_answer"] and answer["unknown_terms"] == ["Zorvath"] and answer["searched"]
+    text = newsqa("ask", question, "--index", str(index)).stdout
+    assert "I found no answer to that in the articles." in text
+    assert "No indexed article mentions “Zorvath”." in text
 
 
 def test_stats_and_reingest_and_delete(index: Path, tmp_path: Path) -> None:

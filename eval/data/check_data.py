@@ -26,7 +26,8 @@ import re
 import sys
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -177,10 +178,12 @@ def main(argv: list[str] | None = None) -> int:
 
     corpora = {year: load_corpus(f"articles_{year}", args.realtimeqa / f"articles_{year}.jsonl.gz") for year in YEARS}
     demo = load_corpus("demo wikinews", args.demo)
-    checks = [(f"conversations_{y}.jsonl", lambda p, y=y: check_conversations(p, corpora[y])) for y in YEARS]
+    checks: list[tuple[str, Callable[[Path], tuple[list[str], Counter[str]]]]] = [
+        (f"conversations_{y}.jsonl", partial(check_conversations, corpus=corpora[y])) for y in YEARS
+    ]
     checks += [
-        ("unanswerable.jsonl", lambda p: check_unanswerable(p, list(corpora.values()))),
-        ("unanswerable_demo.jsonl", lambda p: check_unanswerable(p, [demo])),
+        ("unanswerable.jsonl", partial(check_unanswerable, corpora=list(corpora.values()))),
+        ("unanswerable_demo.jsonl", partial(check_unanswerable, corpora=[demo])),
     ]
     failed = 0
     for name, check in checks:

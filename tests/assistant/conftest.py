@@ -19,7 +19,9 @@ _WORD = re.compile(r"\w+")
 class OverlapScorer:
     """A deterministic stand-in for the learned scorer: the share of question words in the sentence."""
 
-    def score(self, question: str, sentences: Sequence[str], *, passage_scores: Sequence[float] | None = None) -> np.ndarray:
+    def score(
+        self, question: str, sentences: Sequence[str], *, passage_scores: Sequence[float] | None = None
+    ) -> np.ndarray:
         q = {w for w in _WORD.findall(question.lower()) if len(w) > 2}
         out = [len(q & set(_WORD.findall(s.lower()))) / max(1, len(q)) for s in sentences]
         return np.asarray(out, dtype=np.float32)

@@ -8,7 +8,10 @@ ARTICLE_B = "Wire copy. The council voted 7 to 2 on Monday to close the bridge! 
 
 
 def hit(article_id: str, text: str, start: int, end: int, chunk_id: int) -> Hit:
-    return Hit(article_id, chunk_id, f"Title {article_id}", f"Source {article_id}", "2021-01-01", None, text[start:end], start, end, 1.0)
+    return Hit(
+        article_id, chunk_id, f"Title {article_id}", f"Source {article_id}", "2021-01-01", None,
+        text[start:end], start, end, 1.0,
+    )
 
 
 def test_candidate_offsets_slice_the_article() -> None:

@@ -51,3 +51,23 @@ def test_refresh_sees_articles_added_after_loading(small_assistant: Assistant, t
     answer = small_assistant.ask("What is the name of the giant panda at the zoo?")
     assert answer.is_answer and "Bao" in answer.sentences[0].text
     assert not small_assistant.refresh()
+
+
+def test_a_name_no_article_contains_abstains_and_says_which(small_assistant: Assistant) -> None:
+    answer = small_assistant.ask("Who scored 31 points for the Zorvath Rockets?")
+    assert not answer.is_answer and answer.sentences == ()
+    assert answer.unknown_terms == ("Zorvath",)
+    assert answer.searched  # the closest articles are still shown
+    known = small_assistant.ask("Who scored 31 points for the Riverton Rockets?")
+    assert known.is_answer and known.unknown_terms == ()
+
+
+def test_the_known_names_check_can_be_turned_off(tmp_path: Path, small_corpus_file: Path) -> None:
+    from assistant.records import AskSettings
+    from tests.assistant.conftest import OverlapScorer, build_index
+
+    embedder = build_index(small_corpus_file, tmp_path / "ix")
+    qa = Assistant.load(tmp_path / "ix", AskSettings(require_known_names=False), embedder=embedder,
+                        scorer=OverlapScorer())
+    answer = qa.ask("Who scored 31 points for the Zorvath Rockets?")
+    assert answer.unknown_terms == () and answer.is_answer

@@ -1,4 +1,4 @@
-from assistant.chat import Conversation, Turn, content_words, is_follow_up, resolve
+from assistant.chat import Conversation, Turn, content_words, is_follow_up, names_something, question_names, resolve
 from assistant.records import Answer, AnswerSentence, Citation
 
 
@@ -16,6 +16,19 @@ def test_follow_up_detection() -> None:
     assert not is_follow_up("How many people died in the Magnitogorsk explosion?")
 
 
+def test_a_question_that_names_nothing_of_its_own_is_a_follow_up() -> None:
+    # definite descriptions lean on the earlier turns as much as pronouns do
+    assert is_follow_up("Where was the tournament played?")
+    assert is_follow_up("Who is the city's mayor?")
+    assert is_follow_up("What is the car called?")
+    assert not names_something("Which province was hit hardest?")
+    # a name or a number of its own makes it standalone, pronouns notwithstanding
+    assert not is_follow_up("Microsoft retired its Internet Explorer browser this week. What year did it debut?")
+    assert not is_follow_up("How many people died in the 2023 earthquake?")
+    assert names_something("how many were there in 2023?")
+    assert not names_something("I wonder who won?")
+
+
 def test_a_standalone_question_is_searched_as_it_is() -> None:
     chat = Conversation([answered("Who won Eurovision in 2019?", "Duncan Laurence won for the Netherlands.")])
     assert resolve("How many people died in the Magnitogorsk explosion?", chat) == (
@@ -23,7 +36,8 @@ def test_a_standalone_question_is_searched_as_it_is() -> None:
 
 
 def test_follow_up_carries_the_earlier_subject_and_weighs_the_new_question_most() -> None:
-    chat = Conversation([answered("Who won Eurovision in 2019?", "Duncan Laurence won Eurovision for the Netherlands.")])
+    sentence = "Duncan Laurence won Eurovision for the Netherlands."
+    chat = Conversation([answered("Who won Eurovision in 2019?", sentence)])
     query = resolve("Where was it held?", chat)
     assert query.count("Where was it held?") == 2 and query.startswith("Where was it held?")
     assert "Eurovision" in query and "2019" in query
@@ -37,3 +51,9 @@ def test_no_history_means_no_change() -> None:
 
 def test_content_words_drop_question_and_stop_words() -> None:
     assert content_words("Who did she marry in Paris?") == ["marry", "Paris"]
+
+
+def test_question_names_are_capitalised_words_after_the_first_in_any_script() -> None:
+    assert question_names("Who did Beyoncé thank at the Grammys?") == ["Beyoncé", "Grammys"]
+    assert question_names("Zelenskyy said what? I ask because Kyiv-based papers say so") == ["Kyiv-based"]
+    assert question_names("who won?") == []

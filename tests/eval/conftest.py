@@ -42,6 +42,7 @@ class Script:
 
     chunks: Sequence[str]
     quotes: Sequence[AnswerSentence] = ()
+    unknown_terms: tuple[str, ...] = ()  # the names the assistant reports no article contains
 
 
 @dataclass
@@ -65,7 +66,8 @@ class FakeQA:
             conversation.append(question)
         quotes = tuple(self.scripts[query].quotes)
         searched = tuple(hit(a) for a in self.scripts[query].chunks)
-        return Answer(question, query, quotes, 0.9 if quotes else 0.1, bool(quotes), searched)
+        unknown = self.scripts[query].unknown_terms
+        return Answer(question, query, quotes, 0.9 if quotes else 0.1, bool(quotes), searched, unknown)
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
         self.searches.append((query, k))

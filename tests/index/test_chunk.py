@@ -1,9 +1,9 @@
 import json
 
 import pytest
+from tests_support import demo_articles
 
 from index.chunk import Chunker
-from tests_support import demo_articles
 
 
 def test_offsets_slice_back_to_the_chunk_text() -> None:
@@ -23,7 +23,7 @@ def test_chunks_cover_the_whole_text_in_order() -> None:
     assert len(chunks) > 3
     assert [c.ordinal for c in chunks] == list(range(len(chunks)))
     assert chunks[0].start == 0 and chunks[-1].end == len(text)
-    for before, after in zip(chunks, chunks[1:]):
+    for before, after in zip(chunks, chunks[1:], strict=False):
         assert after.start > before.start
         assert after.start <= before.end  # overlapping or adjacent: nothing between chunks is lost
 

@@ -47,7 +47,7 @@ def check_consistent(index_dir: Path) -> dict[str, int]:
         dangling = db.execute("SELECT COUNT(*) FROM articles WHERE duplicate_of IS NOT NULL AND duplicate_of NOT IN "
                               "(SELECT id FROM articles WHERE duplicate_of IS NULL)").fetchone()[0]
         assert dangling == 0, "duplicates point at kept articles"
-        for cid, aid, start, end, text in db.execute('SELECT id, article_id, start, "end", text FROM chunks'):
+        for aid, start, end, text in db.execute('SELECT article_id, start, "end", text FROM chunks'):
             assert store.article(aid).text[start:end] == text  # type: ignore[union-attr]
         vectors, lexical = store.load_derived()
         n_chunks = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
@@ -144,7 +144,9 @@ def test_bad_records_are_skipped_with_their_place(tmp_path: Path, small_corpus_f
 def test_other_model_is_refused(tmp_path: Path, small_corpus_file: Path) -> None:
     run([small_corpus_file], tmp_path / "ix")
     with pytest.raises(IndexMismatchError, match="hashing-test"):
-        ingest([str(small_corpus_file)], tmp_path / "ix", lambda: HashingEmbedder(dim=32), "other-model", Chunker(30, 5))
+        ingest(
+            [str(small_corpus_file)], tmp_path / "ix", lambda: HashingEmbedder(dim=32), "other-model", Chunker(30, 5)
+        )
 
 
 def test_missing_index_is_a_clear_error(tmp_path: Path) -> None:
@@ -177,7 +179,7 @@ def test_interrupted_ingest_is_loadable_and_completes(tmp_path: Path) -> None:
     finishes the work without duplicates, ending where an uninterrupted ingest ends."""
     corpus = tmp_path / "corpus.jsonl"
     with open(DEMO, encoding="utf-8") as src:
-        corpus.write_text("".join(line for _, line in zip(range(80), src)), encoding="utf-8")
+        corpus.write_text("".join(line for _, line in zip(range(80), src, strict=False)), encoding="utf-8")
     clean = run([corpus], tmp_path / "clean")
     rng = random.Random(7)
     interrupted = 0

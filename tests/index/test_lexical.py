@@ -41,3 +41,11 @@ def test_empty_index(tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert index.search("anything", 3) == []
     index.save(tmp_path / "e")
     assert len(LexicalIndex.load(tmp_path / "e")) == 0
+
+
+def test_unknown_terms_are_those_no_passage_contains() -> None:
+    index = LexicalIndex.build(IDS, TEXTS)
+    # tokenized like the index: "Dogs" and "barked" stem to words it holds; stop-words are never unknown
+    assert index.unknown_terms(["Zebra", "Dogs", "barked", "The", "Mat-Zorvath"]) == ["Zebra", "Mat-Zorvath"]
+    assert index.unknown_terms([]) == []
+    assert LexicalIndex.build([], []).unknown_terms(["Zebra"]) == []  # an empty index cannot tell

@@ -31,7 +31,9 @@ class SlowEmbedder(HashingEmbedder):
 
 def main() -> None:
     index_dir, delay, *paths = sys.argv[1:]
-    report = ingest(paths, index_dir, lambda: SlowEmbedder(float(delay)), "hashing-test", Chunker(30, 5), batch_articles=8)
+    report = ingest(
+        paths, index_dir, lambda: SlowEmbedder(float(delay)), "hashing-test", Chunker(30, 5), batch_articles=8
+    )
     print(f"done added={report.added} unchanged={report.unchanged}", flush=True)
 
 

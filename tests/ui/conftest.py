@@ -3,17 +3,18 @@ model, the app serving it from a real subprocess on a free local port, and headl
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+# The app-launch helpers live in scripts/app_process.py, shared with the scripts that start the app
+# the same way; scripts/ is not a package, so its folder goes on the path.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+
+from app_process import app_env, free_port, start_app, stop_app, wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "ui"
@@ -23,47 +24,13 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 START_TIMEOUT = 300.0  # seconds for the app to load the model and answer HTTP on a busy 2-core machine
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False",
-               TOKENIZERS_PARALLELISM="false")
-    return env
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _log_tail(path: Path, lines: int = 40) -> str:
-    text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
-    return "\n".join(text.splitlines()[-lines:])
-
-
-def wait_until_serving(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = START_TIMEOUT) -> None:
-    """Poll ``url`` until it answers 200; fail with the server's log if it exits or never does."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the app exited with status {proc.returncode}:\n{_log_tail(log)}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.5)  # polling interval, not a wait for the app
-    raise RuntimeError(f"the app did not answer on {url} within {timeout:.0f}s:\n{_log_tail(log)}")
-
-
 @pytest.fixture(scope="session")
 def ui_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The fixture corpus ingested with the real packaged model, as ``newsqa ingest`` does it."""
     index = tmp_path_factory.mktemp("ui") / "index"
     subprocess.run(
         [sys.executable, "-m", "assistant", "ingest", str(FIXTURES / "articles.jsonl"), "--index", str(index), "-q"],
-        cwd=ROOT, env=_env(), check=True, capture_output=True, timeout=300,
+        cwd=ROOT, env=app_env(), check=True, capture_output=True, timeout=300,
     )
     return index
 
@@ -73,22 +40,13 @@ def app_url(ui_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     """``python app.py --index ...`` serving on a free 127.0.0.1 port, stopped after the session."""
     port = free_port()
     log = tmp_path_factory.mktemp("ui-app") / "app.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "app.py", "--index", str(ui_index), "--port", str(port)],
-            cwd=ROOT, env=_env(), stdout=out, stderr=subprocess.STDOUT,
-        )
+    proc = start_app(ui_index, port, log)
     url = f"http://127.0.0.1:{port}/"
     try:
-        wait_until_serving(url, proc, log)
+        wait_until_serving(url, proc, log, timeout=START_TIMEOUT)  # a RuntimeError carries the app's log
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_app(proc, timeout=20)
 
 
 @pytest.fixture(scope="session")

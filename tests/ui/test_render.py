@@ -331,3 +331,11 @@ def test_importing_the_app_loads_no_model() -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
                          timeout=120)
     assert out.stdout.strip() == "[]"
+
+
+def test_abstention_names_the_terms_no_article_contains_escaped() -> None:
+    out = render_answer(Answer("q", "q", (), 0.0, False, (), ("Zorvath", "<img src=x onerror=alert(1)>")),
+                        TEXTS.__getitem__)
+    assert NO_ANSWER in out
+    assert "No indexed article mentions “Zorvath”, “&lt;img src=x onerror=alert(1)&gt;”." in out
+    assert_inert(out)
