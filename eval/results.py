@@ -26,6 +26,7 @@ QUESTION_KEYS = ("n", "recall@1", "recall@5", "recall@10", "mrr", "ndcg@10", "an
 CONVERSATION_KEYS = ("n", "recall@5", "answer@1", "answer@3", "answer@1_turn1", "answer@1_followup",
                      "answer@3_followup", "recall@5_followup", "citation_validity", "abstain_rate",
                      "latency_p50_ms")
+TOPIC_SHIFT_KEYS = ("n_followup", "recall@5_followup", "answer@1_followup", "answer@3_followup", "abstain_rate_followup")
 UNANSWERABLE_KEYS = ("n", "abstain_rate", "abstain_unknown_names_rate", "latency_p50_ms", "latency_p95_ms")
 SENTENCE_KEYS = ("n", "map", "mrr")
 
@@ -95,6 +96,11 @@ def compose(runs: Path) -> str:
         parts += [""]
     parts += ["## Multi-turn conversations (`newsqa eval conversations eval/data/conversations_<year>.jsonl`)", ""]
     parts += _by_year(runs, "conversations", CONVERSATION_KEYS) + [""]
+    parts += ["## Topic shifts (`scripts/topic_shift.py`, then `newsqa eval conversations`)", "",
+              "Each conversation asks a RealtimeQA question, then an unrelated one that stands on its own; the",
+              "second turn's metrics show what follow-up handling costs a user who changes the subject (compare",
+              "with the questions tables above).", ""]
+    parts += _by_year(runs, "topic-shift", TOPIC_SHIFT_KEYS) + [""]
     parts += ["## Unanswerable questions (`newsqa eval unanswerable eval/data/unanswerable.jsonl`)", "",
               "abstain_rate is the share declined: higher is right here (the answerable questions' own",
               "abstain_rate is in the tables above).", ""]

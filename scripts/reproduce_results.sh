@@ -24,6 +24,8 @@ for year in 2022 2023; do
     $newsqa eval questions "$DATA/realtimeqa/questions_$year.jsonl" --index "$index" --compare --out "$OUT/questions-$year"
     $newsqa eval conversations "eval/data/conversations_$year.jsonl" --index "$index" --out "$OUT/conversations-$year"
     $newsqa eval unanswerable eval/data/unanswerable.jsonl --index "$index" --out "$OUT/unanswerable-$year"
+    .venv/bin/python scripts/topic_shift.py "$DATA/realtimeqa/questions_$year.jsonl" > "$OUT/topic-shift-$year.jsonl"
+    $newsqa eval conversations "$OUT/topic-shift-$year.jsonl" --index "$index" --out "$OUT/topic-shift-$year"
 done
 $newsqa eval sentences "$DATA/trecqa/dev.jsonl" --out "$OUT/sentences-trecqa-dev"
 .venv/bin/python benchmarks/bench_ask.py --index "$OUT/index-2022" --n 200 > "$OUT/bench-ask-2022.txt"

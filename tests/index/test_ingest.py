@@ -2,9 +2,11 @@ import json
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
@@ -174,6 +176,19 @@ def test_damaged_files_name_themselves(tmp_path: Path, small_corpus_file: Path, 
     assert named in str(err.value)
 
 
+def wait_for_articles(db: Path, timeout: float) -> None:
+    """Return once ``db`` holds a committed article, or after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+                if conn.execute("SELECT count(*) FROM articles").fetchone()[0]:
+                    return
+        except sqlite3.Error:  # not created yet, or its tables not yet
+            pass
+        time.sleep(0.02)
+
+
 def test_interrupted_ingest_is_loadable_and_completes(tmp_path: Path) -> None:
     """A real subprocess is SIGKILLed midway; the index loads, is consistent, and the next run
     finishes the work without duplicates, ending where an uninterrupted ingest ends."""
@@ -185,9 +200,13 @@ def test_interrupted_ingest_is_loadable_and_completes(tmp_path: Path) -> None:
     interrupted = 0
     for trial in range(3):
         index_dir = tmp_path / f"killed{trial}"
-        proc = subprocess.Popen([sys.executable, str(WORKER), str(index_dir), "0.05", str(corpus)],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        time.sleep(rng.uniform(1.0, 2.5))
+        proc = subprocess.Popen([sys.executable, str(WORKER), str(index_dir), "0.1", str(corpus)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # time the kill from the first committed batch, not from the start of the process: on a busy
+        # machine imports and set-up alone take seconds; nine batches of at least 0.1 s each remain
+        assert proc.stdout is not None and proc.stdout.readline() == "started\n"
+        wait_for_articles(index_dir / "store.sqlite", timeout=120)
+        time.sleep(rng.uniform(0.0, 0.5))
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         if (index_dir / "store.sqlite").exists():

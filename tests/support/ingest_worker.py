@@ -31,6 +31,7 @@ class SlowEmbedder(HashingEmbedder):
 
 def main() -> None:
     index_dir, delay, *paths = sys.argv[1:]
+    print("started", flush=True)  # imports are done: a test can time its kill from here
     report = ingest(
         paths, index_dir, lambda: SlowEmbedder(float(delay)), "hashing-test", Chunker(30, 5), batch_articles=8
     )
