@@ -120,11 +120,10 @@ class Assistant:
             unknown = self._unknown_names(question)
             if not query.strip():
                 answer = Answer(question, query, (), 0.0, False, ())
-            elif unknown:
-                hits, _, _ = self.retriever.ranked(query, self.settings.passages, filters)
-                answer = Answer(question, query, (), 0.0, False, tuple(hits), unknown)
+            elif unknown:  # nothing to score: the passages searched are still shown
+                answer = Answer(question, query, (), 0.0, False, tuple(self._passages(query, filters)), unknown)
             else:
-                hits, _, _ = self.retriever.ranked(query, self.settings.passages, filters)
+                hits = self._passages(query, filters)
                 found = candidates(hits)
                 scores = self._score(query, found, hits)
                 if query != question:
@@ -140,6 +139,9 @@ class Assistant:
         if conversation is not None:
             conversation.add(Turn(question, query, answer))
         return answer
+
+    def _passages(self, query: str, filters: Filters | None) -> list[Hit]:
+        return self.retriever.ranked(query, self.settings.passages, filters)[0]
 
     def _unknown_names(self, question: str) -> tuple[str, ...]:
         """The names ``question`` gives that occur in no indexed passage (when that check is on)."""
