@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from assistant.answer import unknown_terms_note
+from assistant.answer import abstention_notes
 from assistant.chat import Conversation
 from assistant.records import Answer, AnswerSentence, Citation, Filters, Hit
 
@@ -281,9 +281,7 @@ def describe_filters(filters: Filters) -> str:
 
 
 def _notes_html(answer: Answer, filters: Filters | None) -> str:
-    notes = []
-    if answer.unknown_terms:
-        notes.append(unknown_terms_note(answer.unknown_terms))
+    notes = abstention_notes(answer)
     if answer.query != answer.question:
         notes.append("Read as a follow-up to the conversation.")
     described = describe_filters(filters or Filters())

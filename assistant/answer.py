@@ -12,7 +12,16 @@ import numpy as np
 from assistant.records import Answer, AnswerSentence, Citation, Hit
 from assistant.sentences import Span, split_sentences
 
-__all__ = ["Candidate", "SentenceScoring", "build_answer", "candidates", "near_duplicate_key", "unknown_terms_note"]
+__all__ = [
+    "Candidate",
+    "SentenceScoring",
+    "abstention_notes",
+    "build_answer",
+    "candidates",
+    "near_duplicate_key",
+    "uncovered_terms_note",
+    "unknown_terms_note",
+]
 
 
 class SentenceScoring(Protocol):
@@ -108,3 +117,18 @@ def build_answer(
 def unknown_terms_note(terms: Sequence[str]) -> str:
     """The sentence telling the user which names of the question no indexed article contains."""
     return "No indexed article mentions " + ", ".join(f"“{t}”" for t in terms) + "."
+
+
+def uncovered_terms_note(terms: Sequence[str]) -> str:
+    """The sentence telling the user what of the question the closest article does not mention."""
+    return "The closest article found does not mention " + ", ".join(f"“{t}”" for t in terms) + "."
+
+
+def abstention_notes(answer: Answer) -> list[str]:
+    """Why an answer abstained, as sentences for the user (none when the reason is low confidence)."""
+    notes = []
+    if answer.unknown_terms:
+        notes.append(unknown_terms_note(answer.unknown_terms))
+    if answer.uncovered_terms:
+        notes.append(uncovered_terms_note(answer.uncovered_terms))
+    return notes

@@ -12,10 +12,12 @@ from pathlib import Path
 import numpy as np
 
 from assistant.answer import SentenceScoring, build_answer, candidates
-from assistant.chat import Conversation, Turn, question_names, resolve
+from assistant.chat import Conversation, Turn, resolve
 from assistant.records import Answer, AnswerSentence, AskSettings, Citation, Filters, Hit
 from assistant.retrieve import FusionWeights, Retriever
-from index.embed import Embedder, SentenceTransformerEmbedder
+from assistant.support import question_support
+from assistant.terms import checked_words
+from index.embed import CachedEmbedder, Embedder, SentenceTransformerEmbedder
 from index.errors import IndexMismatchError
 from index.store import IndexStore, Stats
 
@@ -65,6 +67,8 @@ class Assistant:
             embedder = SentenceTransformerEmbedder.from_name(store.model)
         if embedder.dim != store.dim:
             raise IndexMismatchError(f"{index_dir} holds {store.dim}-d vectors but the model gives {embedder.dim}-d.")
+        if not isinstance(embedder, CachedEmbedder):
+            embedder = CachedEmbedder(embedder)
         if scorer is None:
             from assistant.score import SentenceScorer
 
@@ -117,13 +121,12 @@ class Assistant:
         question = _clean_question(question)
         query = resolve(question, conversation)
         with self._lock:
-            unknown = self._unknown_names(question)
-            if not query.strip():
-                answer = Answer(question, query, (), 0.0, False, ())
-            elif unknown:  # nothing to score: the passages searched are still shown
-                answer = Answer(question, query, (), 0.0, False, tuple(self._passages(query, filters)), unknown)
+            unknown = self._unknown_terms(question)
+            hits = self._passages(query, filters) if query.strip() else []
+            uncovered = () if unknown else self._uncovered(question, hits)
+            if not hits or unknown or uncovered:  # nothing to score: the passages searched are still shown
+                answer = Answer(question, query, (), 0.0, False, tuple(hits), unknown, uncovered)
             else:
-                hits = self._passages(query, filters)
                 found = candidates(hits)
                 scores = self._score(query, found, hits)
                 if query != question:
@@ -143,11 +146,23 @@ class Assistant:
     def _passages(self, query: str, filters: Filters | None) -> list[Hit]:
         return self.retriever.ranked(query, self.settings.passages, filters)[0]
 
-    def _unknown_names(self, question: str) -> tuple[str, ...]:
-        """The names ``question`` gives that occur in no indexed passage (when that check is on)."""
-        if not self.settings.require_known_names:
+    def _unknown_terms(self, question: str) -> tuple[str, ...]:
+        """The words of ``question`` that occur in no indexed passage: its names and numbers when
+        ``require_known_names`` is on, its uncommon other words when ``require_known_words`` is
+        (see :mod:`assistant.terms`)."""
+        checked = checked_words(question, self.settings.require_known_names, self.settings.require_known_words)
+        return tuple(self.retriever.lexical.unknown_terms(checked)) if checked else ()
+
+    def _uncovered(self, question: str, hits: Sequence[Hit]) -> tuple[str, ...]:
+        """Empty when some article of ``hits`` covers ``question`` (its names and numbers together,
+        and ``min_coverage`` of its words); otherwise the words the closest one does not mention."""
+        if self.settings.min_coverage <= 0 or not hits:
             return ()
-        return tuple(self.retriever.lexical.unknown_terms(question_names(question)))
+        articles = list(dict.fromkeys(h.article_id for h in hits))
+        support = question_support(question, self.store.chunk_ids_of(articles), self.retriever.lexical)
+        if support.names_together and support.coverage >= self.settings.min_coverage:
+            return ()
+        return support.missing
 
     def _score(self, query: str, found: Sequence, hits: Sequence[Hit]) -> np.ndarray:  # type: ignore[type-arg]
         if not found:

@@ -17,7 +17,16 @@ from dataclasses import dataclass, field
 
 from assistant.records import Answer
 
-__all__ = ["Conversation", "Turn", "content_words", "is_follow_up", "names_something", "question_names", "resolve"]
+__all__ = [
+    "STOP_WORDS",
+    "Conversation",
+    "Turn",
+    "content_words",
+    "is_follow_up",
+    "names_something",
+    "question_names",
+    "resolve",
+]
 
 
 @dataclass(frozen=True)
@@ -55,7 +64,7 @@ _QUESTION_WORDS = {
     "who", "whom", "whose", "what", "when", "where", "why", "how", "which", "did", "does", "do", "is", "are",
     "was", "were", "will", "would", "can", "could", "has", "have", "had", "many", "much", "long", "about",
 }
-_STOP = _QUESTION_WORDS | _REFERRING | {
+STOP_WORDS = _QUESTION_WORDS | _REFERRING | {
     "a", "an", "the", "of", "in", "on", "at", "to", "for", "by", "with", "from", "and", "or", "but", "as",
     "be", "been", "being", "it's", "that's", "into", "after", "before", "over", "also", "so", "than", "not",
     "no", "yes", "you", "i", "we", "me", "my", "our", "your", "say", "said", "tell", "happen", "happened",
@@ -68,7 +77,7 @@ def content_words(text: str) -> list[str]:
     out = []
     for w in _WORD.findall(text):
         low = w.lower()
-        if low in _STOP or low in seen or len(low) < 2:
+        if low in STOP_WORDS or low in seen or len(low) < 2:
             continue
         seen.add(low)
         out.append(w)

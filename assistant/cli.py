@@ -154,10 +154,9 @@ def format_answer(answer) -> str:  # type: ignore[no-untyped-def]
     lines = []
     if not answer.is_answer:
         lines.append("I found no answer to that in the articles.")
-        if answer.unknown_terms:
-            from assistant.answer import unknown_terms_note
+        from assistant.answer import abstention_notes
 
-            lines.append(unknown_terms_note(answer.unknown_terms))
+        lines.extend(abstention_notes(answer))
         if answer.searched:
             lines.append("Closest articles searched:")
             seen = set()
@@ -186,6 +185,7 @@ def answer_json(answer) -> dict:  # type: ignore[no-untyped-def, type-arg]
     return {
         "question": answer.question, "query": answer.query, "is_answer": answer.is_answer,
         "confidence": answer.confidence, "unknown_terms": list(answer.unknown_terms),
+        "uncovered_terms": list(answer.uncovered_terms),
         "sentences": [
             {"text": s.text, "score": s.score, "citation": asdict(s.citation),
              "also_reported_by": [asdict(c) for c in s.also_reported_by]}

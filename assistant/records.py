@@ -77,8 +77,11 @@ class Answer:
     ``sentences`` is best first and empty when the assistant abstains (``is_answer`` False);
     ``searched`` lists the closest passages it looked at, so an abstention can show them.
     ``query`` is the query actually searched, after resolving a follow-up against earlier turns.
-    ``unknown_terms`` are names the question gives that no indexed article contains: the reason for
-    an abstention the user can act on (a misspelling, or a subject the corpus does not cover).
+    ``unknown_terms`` are words of the question (names, numbers, other words) that no indexed
+    article contains: the reason for an abstention the user can act on (a misspelling, or a subject
+    the corpus does not cover). ``uncovered_terms``, on an abstention because no retrieved article
+    covers the question (see ``AskSettings.min_coverage``), are the question's words the closest
+    article does not mention.
     """
 
     question: str
@@ -88,6 +91,7 @@ class Answer:
     is_answer: bool
     searched: tuple[Hit, ...] = field(default=())
     unknown_terms: tuple[str, ...] = field(default=())
+    uncovered_terms: tuple[str, ...] = field(default=())
 
     @property
     def citations(self) -> tuple[Citation, ...]:
@@ -105,9 +109,19 @@ class AskSettings:
     # Below this confidence the assistant abstains. Calibrated on RealtimeQA 2022 and eval/data/unanswerable.jsonl
     # with scripts/calibrate_abstention.py: the highest threshold that abstains on at most 10% of answerable questions.
     min_confidence: float = 0.2
-    # Abstain when the question names something (a capitalised word after the first) that no indexed
-    # passage contains: the corpus cannot be about it. Off, such a question is answered on what is left.
+    # Abstain when the question names something (a capitalised word after the first, or a number)
+    # that no indexed passage contains: the corpus cannot be about it. Off, such a question is
+    # answered on what is left.
     require_known_names: bool = True
+    # The same for the question's other words that are rare in English ("khachapuri", "quicksort");
+    # its first word (a question or command word) and common words are never checked.
+    require_known_words: bool = True
+    # Abstain when no retrieved article mentions the question's names and numbers together, or
+    # none mentions at least this share of its words (IDF-weighted; see assistant/support.py); 0
+    # turns the check off. Calibrated on RealtimeQA 2022 and eval/data/unanswerable.jsonl with
+    # scripts/calibrate_coverage.py: the highest threshold that abstains on at most 10% of
+    # answerable questions (9.4% there, and on 83.5% of unanswerable ones).
+    min_coverage: float = 0.65
 
     def __post_init__(self) -> None:
         if self.retrieval not in ("hybrid", "bm25", "dense"):
@@ -118,3 +132,5 @@ class AskSettings:
             raise ValueError("passages must be at least 1.")
         if not 0.0 <= self.min_confidence <= 1.0:
             raise ValueError("min_confidence must be between 0 and 1.")
+        if not 0.0 <= self.min_coverage <= 1.0:
+            raise ValueError("min_coverage must be between 0 and 1.")

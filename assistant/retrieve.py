@@ -105,11 +105,15 @@ class Retriever:
         if dense:
             rankings.append((self.weights.dense if self.mode == "hybrid" else 1.0, [c for c, _ in dense]))
         scores = fuse(rankings, self.weights.k)
-        records = {r.id: r for r in self.store.chunks(list(scores))}
         if filters is not None and filters.prefer_recent:
-            scores = self._prefer_recent(scores, records)
-        best = sorted(scores, key=lambda c: (-scores[c], c))[:k]
-        hits = [_hit(records[c], scores[c]) for c in best if c in records]
+            scores = self._prefer_recent(scores, {r.id: r for r in self.store.chunks(list(scores))})
+        order = sorted(scores, key=lambda c: (-scores[c], c))
+        hits: list[Hit] = []
+        # Only the best k are read from the store (with their texts); a chunk an ingest removed
+        # meanwhile is skipped and the next one read in its place.
+        while len(hits) < k and order:
+            batch, order = order[: k - len(hits)], order[k - len(hits) :]
+            hits += [_hit(r, scores[r.id]) for r in self.store.chunks(batch)]
         return hits, dict(lexical), dict(dense)
 
     def _prefer_recent(self, scores: dict[int, float], records: dict[int, ChunkRecord]) -> dict[int, float]:

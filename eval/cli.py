@@ -111,20 +111,36 @@ def add_eval_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPars
             sub.add_argument(
                 "--allow-unknown-names",
                 action="store_true",
-                help="answer even when the question names something no indexed article contains "
-                "(by default the assistant abstains and says which name)",
+                help="answer even when the question names something (a name or a number) no indexed article "
+                "contains (by default the assistant abstains and says which name)",
+            )
+            sub.add_argument(
+                "--allow-unknown-words",
+                action="store_true",
+                help="answer even when another word of the question is in no indexed article (by default the "
+                "assistant abstains and says which word)",
             )
         sub.add_argument("--model", metavar="NAME", help="embedding model name or path (default: the packaged one)")
     parser.set_defaults(func=run_eval)
 
 
-def ask_settings(mode: str, min_confidence: float | None = None, allow_unknown_names: bool = False) -> AskSettings:
+def ask_settings(
+    mode: str,
+    min_confidence: float | None = None,
+    allow_unknown_names: bool = False,
+    allow_unknown_words: bool = False,
+) -> AskSettings:
     """The ``AskSettings`` of a ``--compare`` mode (see :data:`COMPARE_MODES`), with the default
     abstention threshold unless ``min_confidence`` is given."""
     from assistant.records import AskSettings
 
     retrieval, rerank = COMPARE_MODES[mode]
-    settings = AskSettings(retrieval=retrieval, rerank=rerank, require_known_names=not allow_unknown_names)
+    settings = AskSettings(
+        retrieval=retrieval,
+        rerank=rerank,
+        require_known_names=not allow_unknown_names,
+        require_known_words=not allow_unknown_words,
+    )
     if min_confidence is not None:
         settings = dataclasses.replace(settings, min_confidence=min_confidence)
     return settings
@@ -182,7 +198,10 @@ def _evaluate(
     for mode in list(COMPARE_MODES) if args.compare else [DEFAULT_MODE]:
         logger.info("evaluating %s on %s with mode %s", args.eval_task, args.file, mode)
         settings = ask_settings(
-            mode, getattr(args, "min_confidence", None), getattr(args, "allow_unknown_names", False)
+            mode,
+            getattr(args, "min_confidence", None),
+            getattr(args, "allow_unknown_names", False),
+            getattr(args, "allow_unknown_words", False),
         )
         results[mode] = run(load_qa(args.index, settings, args.model))
     return results

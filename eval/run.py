@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 
+from assistant.terms import is_name
 from eval.errors import ContractError, EvalError
 from eval.formats import ConversationCase, Question, SentenceQuestion, UnanswerableQuestion
 from eval.metrics import (
@@ -131,7 +132,8 @@ class QuestionRecord:
     correct: bool
     conversation_id: str | None = None
     turn: int | None = None  # 1-based position in its conversation
-    unknown_terms: tuple[str, ...] = ()  # names of the question no indexed article contains
+    unknown_terms: tuple[str, ...] = ()  # words of the question no indexed article contains
+    uncovered_terms: tuple[str, ...] = ()  # words of the question the closest article lacks (an abstention)
 
 
 @dataclass(frozen=True)
@@ -259,6 +261,7 @@ def _record(
         conversation_id=conversation_id,
         turn=turn,
         unknown_terms=tuple(getattr(answer, "unknown_terms", ())),
+        uncovered_terms=tuple(getattr(answer, "uncovered_terms", ())),
     )
 
 
@@ -274,8 +277,16 @@ def _answer_quality(records: Sequence[QuestionRecord]) -> dict[str, float]:
     return {
         "n": float(len(records)),
         "abstain_rate": mean(0.0 if r.is_answer else 1.0 for r in records),
-        # the share abstained on because the question names something no indexed article contains
-        "abstain_unknown_names_rate": mean(0.0 if r.is_answer or not r.unknown_terms else 1.0 for r in records),
+        # the share abstained on because the question names something (a name or a number) no
+        # indexed article contains, and because it has another word that none contains
+        "abstain_unknown_names_rate": mean(
+            0.0 if r.is_answer or not any(map(is_name, r.unknown_terms)) else 1.0 for r in records
+        ),
+        "abstain_unknown_words_rate": mean(
+            0.0 if r.is_answer or not r.unknown_terms or any(map(is_name, r.unknown_terms)) else 1.0 for r in records
+        ),
+        # ... and because no retrieved article covers the question (its names together, most of its words)
+        "abstain_uncovered_rate": mean(0.0 if r.is_answer or not r.uncovered_terms else 1.0 for r in records),
         # Nothing cited means nothing mis-cited.
         "citation_validity": sum(r.valid_citations for r in records) / citations if citations else 1.0,
         "n_citations": float(citations),

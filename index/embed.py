@@ -5,13 +5,22 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-__all__ = ["DEFAULT_MODEL", "Embedder", "HashingEmbedder", "SentenceTransformerEmbedder", "default_model_path"]
+__all__ = [
+    "DEFAULT_MODEL",
+    "CachedEmbedder",
+    "Embedder",
+    "HashingEmbedder",
+    "SentenceTransformerEmbedder",
+    "default_model_path",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +88,49 @@ class SentenceTransformerEmbedder:
             show_progress_bar=self.progress,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+class CachedEmbedder:
+    """An embedder that remembers the vectors of the last ``max_items`` texts it embedded.
+
+    Asking embeds the question for retrieval and again beside the candidate sentences for scoring;
+    a follow-up usually scores the sentences the previous turn scored; a search that reranks scores
+    what the ask before it scored. Each of those texts is embedded once. Texts not yet seen are
+    embedded together, in one call to the wrapped embedder.
+    """
+
+    def __init__(self, inner: Embedder, max_items: int = 4096) -> None:
+        if max_items < 1:
+            raise ValueError("max_items must be at least 1.")
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self.max_items = max_items
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        with self._lock:
+            missing: dict[str, list[int]] = {}
+            for row, text in enumerate(texts):
+                vector = self._vectors.get(text)
+                if vector is None:
+                    missing.setdefault(text, []).append(row)
+                else:
+                    self._vectors.move_to_end(text)
+                    out[row] = vector
+            if missing:
+                fresh = self.inner.embed(list(missing))
+                for (text, rows), vector in zip(missing.items(), fresh, strict=True):
+                    out[rows] = vector
+                    self._vectors[text] = np.array(vector, dtype=np.float32)
+                while len(self._vectors) > self.max_items:
+                    self._vectors.popitem(last=False)
+        return out
+
+    def __len__(self) -> int:
+        return len(self._vectors)
 
 
 _WORD = re.compile(r"\w+")

@@ -79,6 +79,36 @@ class LexicalIndex:
         tokens = tokenize(list(terms)) if terms else []
         return [term for term, toks in zip(terms, tokens, strict=True) if any(t not in vocab for t in toks)]
 
+    def idf(self, tokens: Sequence[str]) -> np.ndarray:
+        """BM25's (Lucene) IDF of each token over the indexed passages; a token in none gets the
+        highest, that of a document frequency of 0."""
+        n = len(self.chunk_ids)
+        df = np.array([len(self._rows_with(t)) for t in tokens], dtype=np.float64)
+        return np.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+    def presence(self, chunk_ids: Sequence[int], tokens: Sequence[str]) -> np.ndarray:
+        """Whether each chunk holds each token: bool ``(len(chunk_ids), len(tokens))``. Tokens are
+        as :func:`tokenize` gives them; unknown chunk ids and tokens hold nothing."""
+        out = np.zeros((len(chunk_ids), len(tokens)), dtype=bool)
+        rows = np.array([self._row_of.get(int(c), -1) for c in chunk_ids], dtype=np.int64)
+        known = rows >= 0
+        if not known.any():
+            return out
+        for j, token in enumerate(tokens):
+            docs = self._rows_with(token)
+            if len(docs):
+                out[known, j] = np.isin(rows[known], docs)
+        return out
+
+    def _rows_with(self, token: str) -> np.ndarray:
+        """The rows (passages) whose text holds ``token``."""
+        column = None if self._bm25 is None else self._bm25.vocab_dict.get(token)
+        if column is None:
+            return np.zeros(0, dtype=np.int64)
+        scores = self._bm25.scores  # type: ignore[union-attr]
+        start, end = int(scores["indptr"][column]), int(scores["indptr"][column + 1])
+        return np.asarray(scores["indices"][start:end])
+
     def search(self, query: str, k: int, allowed: set[int] | None = None) -> list[tuple[int, float]]:
         """Up to ``k`` (chunk id, BM25 score) pairs, best first, only positive scores; ``allowed``
         restricts the result to those chunk ids (an empty set allows nothing)."""

@@ -255,6 +255,19 @@ class IndexStore:
         """(article id, MinHash signature bytes) of every article that is not a duplicate."""
         yield from self.db.execute("SELECT id, signature FROM articles WHERE duplicate_of IS NULL")
 
+    def chunk_ids_of(self, article_ids: Sequence[str]) -> dict[str, list[int]]:
+        """The chunk ids of each of those articles (an unknown id gets none)."""
+        out: dict[str, list[int]] = {a: [] for a in article_ids}
+        wanted = list(out)
+        for i in range(0, len(wanted), 500):
+            part = wanted[i : i + 500]
+            rows = self.db.execute(
+                f"SELECT article_id, id FROM chunks WHERE article_id IN ({','.join('?' * len(part))}) ORDER BY id", part
+            )
+            for article_id, chunk_id in rows:
+                out[article_id].append(chunk_id)
+        return out
+
     def duplicates_of(self, article_id: str) -> list[Article]:
         rows = self.db.execute(
             "SELECT id, title, text, date, source, url, extra FROM articles WHERE duplicate_of = ? ORDER BY id",

@@ -62,6 +62,29 @@ def test_a_name_no_article_contains_abstains_and_says_which(small_assistant: Ass
     assert known.is_answer and known.unknown_terms == ()
 
 
+def test_a_plain_word_no_article_contains_abstains_and_says_which(small_assistant: Assistant) -> None:
+    answer = small_assistant.ask("How many points did the Riverton Rockets score with khachapuri?")
+    assert not answer.is_answer and answer.unknown_terms == ("khachapuri",)
+    # numbers count as names: a year no article gives is reported too
+    assert small_assistant.ask("Who scored 31 points for the Riverton Rockets in 1875?").unknown_terms == ("1875",)
+
+
+def test_the_first_word_is_never_reported_unknown(small_assistant: Assistant) -> None:
+    assert small_assistant.ask("Summarise who scored 31 points for the Riverton Rockets").unknown_terms == ()
+
+
+def test_the_known_words_check_can_be_turned_off(tmp_path: Path, small_corpus_file: Path) -> None:
+    from assistant.records import AskSettings
+    from tests.assistant.conftest import OverlapScorer, build_index
+
+    embedder = build_index(small_corpus_file, tmp_path / "ix")
+    qa = Assistant.load(tmp_path / "ix", AskSettings(require_known_words=False, min_coverage=0), embedder=embedder,
+                        scorer=OverlapScorer())
+    answer = qa.ask("How many points did the Riverton Rockets score with khachapuri?")
+    assert answer.unknown_terms == () and answer.is_answer
+    assert qa.ask("Who scored 31 points for the Zorvath Rockets?").unknown_terms == ("Zorvath",)
+
+
 def test_the_known_names_check_can_be_turned_off(tmp_path: Path, small_corpus_file: Path) -> None:
     from assistant.records import AskSettings
     from tests.assistant.conftest import OverlapScorer, build_index
@@ -70,4 +93,8 @@ def test_the_known_names_check_can_be_turned_off(tmp_path: Path, small_corpus_fi
     qa = Assistant.load(tmp_path / "ix", AskSettings(require_known_names=False), embedder=embedder,
                         scorer=OverlapScorer())
     answer = qa.ask("Who scored 31 points for the Zorvath Rockets?")
-    assert answer.unknown_terms == () and answer.is_answer
+    # the coverage check still finds that no article mentions the name
+    assert answer.unknown_terms == () and answer.uncovered_terms == ("Zorvath",) and not answer.is_answer
+    qa.settings = AskSettings(require_known_names=False, min_coverage=0)
+    answer = qa.ask("Who scored 31 points for the Zorvath Rockets?")
+    assert answer.unknown_terms == () and answer.uncovered_terms == () and answer.is_answer

@@ -1,4 +1,12 @@
-from assistant.chat import Conversation, Turn, content_words, is_follow_up, names_something, question_names, resolve
+from assistant.chat import (
+    Conversation,
+    Turn,
+    content_words,
+    is_follow_up,
+    names_something,
+    question_names,
+    resolve,
+)
 from assistant.records import Answer, AnswerSentence, Citation
 
 
@@ -57,3 +65,4 @@ def test_question_names_are_capitalised_words_after_the_first_in_any_script() ->
     assert question_names("Who did Beyoncé thank at the Grammys?") == ["Beyoncé", "Grammys"]
     assert question_names("Zelenskyy said what? I ask because Kyiv-based papers say so") == ["Kyiv-based"]
     assert question_names("who won?") == []
+

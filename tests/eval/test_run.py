@@ -194,6 +194,8 @@ def test_evaluate_unanswerable_rewards_abstaining(kit: Any) -> None:
             "n": 2,
             "abstain_rate": 0.5,
             "abstain_unknown_names_rate": 0.0,
+            "abstain_unknown_words_rate": 0.0,
+            "abstain_uncovered_rate": 0.0,
             "citation_validity": 1.0,
             "n_citations": 1,
             "latency_p50_ms": 6,
@@ -257,13 +259,15 @@ def test_abstentions_on_unknown_names_are_counted_and_recorded(kit: Any) -> None
     qa = kit.FakeQA(
         {
             "Who runs Zorvath Industries?": kit.Script(["a1"], unknown_terms=("Zorvath",)),
+            "How do I bake khachapuri?": kit.Script(["a1"], unknown_terms=("khachapuri",)),
             kit.Q3: kit.Script(["a1"]),
             kit.Q1: kit.Script(["a1"], [kit.quote("a1", "It beat New York again.")]),
         }
     )
     questions = [UnanswerableQuestion("u1", "Who runs Zorvath Industries?"), UnanswerableQuestion("u2", kit.Q3),
-                 UnanswerableQuestion("u3", kit.Q1)]
-    result = evaluate_unanswerable(qa, questions, clock=kit.clock_of([1, 1, 1]))
-    assert result.metrics["abstain_rate"] == pytest.approx(2 / 3)
-    assert result.metrics["abstain_unknown_names_rate"] == pytest.approx(1 / 3)
-    assert [r.unknown_terms for r in result.records] == [("Zorvath",), (), ()]
+                 UnanswerableQuestion("u3", kit.Q1), UnanswerableQuestion("u4", "How do I bake khachapuri?")]
+    result = evaluate_unanswerable(qa, questions, clock=kit.clock_of([1, 1, 1, 1]))
+    assert result.metrics["abstain_rate"] == pytest.approx(3 / 4)
+    assert result.metrics["abstain_unknown_names_rate"] == pytest.approx(1 / 4)
+    assert result.metrics["abstain_unknown_words_rate"] == pytest.approx(1 / 4)
+    assert [r.unknown_terms for r in result.records] == [("Zorvath",), (), (), ("khachapuri",)]

@@ -49,3 +49,16 @@ def test_unknown_terms_are_those_no_passage_contains() -> None:
     assert index.unknown_terms(["Zebra", "Dogs", "barked", "The", "Mat-Zorvath"]) == ["Zebra", "Mat-Zorvath"]
     assert index.unknown_terms([]) == []
     assert LexicalIndex.build([], []).unknown_terms(["Zebra"]) == []  # an empty index cannot tell
+
+
+def test_presence_tells_which_passages_hold_which_tokens() -> None:
+    index = LexicalIndex.build(IDS, TEXTS)
+    held = index.presence([12, 10, 99], ["cat", "dog", "zebra"])
+    assert held.tolist() == [[True, True, False], [True, False, False], [False, False, False]]
+    assert LexicalIndex.build([], []).presence([1], ["cat"]).tolist() == [[False]]
+
+
+def test_idf_is_highest_for_the_rarest_token() -> None:
+    index = LexicalIndex.build(IDS, TEXTS)
+    cat, stock, zebra = index.idf(["cat", "stock", "zebra"])
+    assert 0 < cat < stock < zebra

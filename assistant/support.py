@@ -1,0 +1,74 @@
+"""How well one retrieved article covers a question: the check behind "the articles don't say".
+
+An answerable news question is about something one article reports: that article mentions the
+question's names and numbers together, and most of its other words (weighted by how rare they are).
+A question about a detail no article gives ("Joey Chestnut's resting heart rate"), or an event the
+corpus predates ("the 2025 Stanley Cup"), finds articles about its subject that lack what it asks
+about. :func:`question_support` finds, among the articles of the retrieved passages, the one that
+covers the question best, and what of the question it does not mention.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.terms import is_name, question_words
+from index.lexical import LexicalIndex, tokenize
+
+__all__ = ["Support", "question_support"]
+
+
+@dataclass(frozen=True)
+class Support:
+    """The article that covers a question best, and how well.
+
+    ``coverage`` is the IDF-weighted share of the question's words (after the first; stop-words
+    aside) the article mentions; ``names_together`` whether it mentions all of the question's names
+    and numbers; ``missing`` the question's words it does not mention, in question order.
+    """
+
+    article_id: str | None
+    coverage: float
+    names_together: bool
+    missing: tuple[str, ...]
+
+
+def question_support(question: str, chunks_of: Mapping[str, Sequence[int]], lexical: LexicalIndex) -> Support:
+    """The best-covering article among ``chunks_of`` (article id -> its chunk ids): the one with
+    all the question's names and numbers if any has them, then the highest coverage. A question
+    with no word to look up is fully covered."""
+    words = question_words(question)
+    word_tokens = tokenize(words) if words else []
+    tokens = list(dict.fromkeys(t for ts in word_tokens for t in ts))
+    if not tokens:
+        return Support(None, 1.0, True, ())
+    if not chunks_of:
+        return Support(None, 0.0, False, tuple(w for w, ts in zip(words, word_tokens, strict=True) if ts))
+    column = {t: j for j, t in enumerate(tokens)}
+    name_columns = sorted({column[t] for w, ts in zip(words, word_tokens, strict=True) if is_name(w) for t in ts})
+    weights = lexical.idf(tokens)
+    total = float(weights.sum()) or 1.0
+    article_ids = list(chunks_of)
+    all_chunks = [c for a in article_ids for c in chunks_of[a]]
+    held = lexical.presence(all_chunks, tokens)
+    best: tuple[bool, float, int] | None = None
+    present_of: list[np.ndarray] = []
+    at = 0
+    for i, article in enumerate(article_ids):
+        n = len(chunks_of[article])
+        present = np.asarray(held[at : at + n].any(axis=0)) if n else np.zeros(len(tokens), dtype=bool)
+        at += n
+        present_of.append(present)
+        key = (bool(present[name_columns].all()), float(weights[present].sum()) / total, -i)
+        if best is None or key > best:
+            best = key
+    assert best is not None
+    together, coverage, index = best[0], best[1], -best[2]
+    present = present_of[index]
+    missing = tuple(
+        w for w, ts in zip(words, word_tokens, strict=True) if ts and not all(present[column[t]] for t in ts)
+    )
+    return Support(article_ids[index], coverage, together, missing)

@@ -1,0 +1,67 @@
+"""Which words of a question the known-terms check looks up in the index's vocabulary.
+
+A question about something no indexed article mentions cannot be answered from the articles. Its
+names and numbers are always looked up; its other words only when they are rare in English, since a
+small corpus may well lack a common word ("cost", "score") that says nothing about its subject,
+while lacking "khachapuri" or "quicksort" does. A word is common when it is a whole word of the
+English WordPiece vocabulary that ships with the packaged all-MiniLM-L6-v2 (about 22,000 words).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from pathlib import Path
+
+__all__ = ["checked_words", "is_common_word", "is_name", "question_words"]
+
+_WORD = re.compile(r"[^\W_][\w'’\-]*")  # any script's letters: "Beyoncé", "Zelenskyy"
+
+
+@functools.cache
+def _function_words() -> frozenset[str]:
+    from assistant.chat import STOP_WORDS
+    from assistant.score import STOPWORDS
+
+    return frozenset(STOP_WORDS | STOPWORDS)
+
+
+def question_words(question: str) -> list[str]:
+    """The words of ``question`` after the first, in order, without repeats: names, numbers and
+    other words alike, but no function words ("did", "many", "this"; capitalised, a word is a name
+    and stays). The first word is a question or command word: "Who", "Explain"."""
+    words = (w for w in _WORD.findall(question)[1:] if is_name(w) or w.lower() not in _function_words())
+    return list(dict.fromkeys(words))
+
+
+def is_name(word: str) -> bool:
+    """Whether ``word`` names something: it is capitalised or holds a digit ("Kyiv", "2025", "X9")."""
+    return word[:1].isupper() or any(ch.isdigit() for ch in word)
+
+
+@functools.cache
+def _common_words() -> frozenset[str]:
+    from index.embed import default_model_path
+
+    vocab = json.loads((Path(default_model_path()) / "tokenizer.json").read_text(encoding="utf-8"))["model"]["vocab"]
+    return frozenset(w for w in vocab if w.isalpha() and not w.startswith("##"))
+
+
+def is_common_word(word: str) -> bool:
+    """Whether ``word`` (a possessive ``'s`` aside) is a common English word."""
+    base = re.sub(r"['’]s$", "", word.lower())
+    return base in _common_words()
+
+
+def checked_words(question: str, names: bool = True, words: bool = True) -> list[str]:
+    """The words of ``question`` to look up: its names and numbers when ``names``, its other words
+    that are not common English words when ``words``."""
+    out = []
+    for w in question_words(question):
+        if is_name(w):
+            if names:
+                out.append(w)
+        elif words and not is_common_word(w):
+            out.append(w)
+    return out

@@ -1,0 +1,43 @@
+import pytest
+
+from assistant.support import question_support
+from index.lexical import LexicalIndex
+
+# chunk id -> text; articles a (chunks 1, 2), b (3), c (4)
+TEXTS = {
+    1: "Joey Chestnut won the hot dog eating contest on Coney Island.",
+    2: "Chestnut ate 63 hot dogs in ten minutes, his 15th title.",
+    3: "The 2024 contest is expected to draw a record crowd to Coney Island.",
+    4: "Doctors measured the resting heart rate of marathon runners.",
+}
+ARTICLES = {"a": [1, 2], "b": [3], "c": [4]}
+
+
+@pytest.fixture(scope="module")
+def lexical() -> LexicalIndex:
+    return LexicalIndex.build(list(TEXTS), list(TEXTS.values()))
+
+
+def test_an_article_mentioning_all_of_the_question_covers_it(lexical: LexicalIndex) -> None:
+    support = question_support("How many hot dogs did Joey Chestnut eat?", ARTICLES, lexical)
+    assert support.article_id == "a" and support.names_together
+    assert support.coverage == pytest.approx(1.0) and support.missing == ()
+
+
+def test_names_must_stand_together_in_one_article(lexical: LexicalIndex) -> None:
+    # "Chestnut" is in a, "2024" in b: no article has both
+    support = question_support("How many hot dogs did Chestnut eat in the 2024 contest?", ARTICLES, lexical)
+    assert not support.names_together
+    assert support.article_id == "a" and support.missing == ("2024",)
+
+
+def test_a_detail_no_article_gives_leaves_words_missing(lexical: LexicalIndex) -> None:
+    support = question_support("What is Joey Chestnut's resting heart rate?", ARTICLES, lexical)
+    assert support.names_together and support.article_id == "a"
+    assert support.missing == ("resting", "heart", "rate") and support.coverage < 0.5
+
+
+def test_no_articles_or_no_words(lexical: LexicalIndex) -> None:
+    none = question_support("Who won the contest?", {}, lexical)
+    assert none.coverage == 0.0 and none.missing == ("won", "contest")
+    assert question_support("Who is it?", ARTICLES, lexical).coverage == 1.0
