@@ -15,7 +15,7 @@ from assistant.answer import SentenceScoring, build_answer, candidates
 from assistant.chat import Conversation, Turn, resolve
 from assistant.records import Answer, AnswerSentence, AskSettings, Citation, Filters, Hit
 from assistant.retrieve import FusionWeights, Retriever
-from assistant.support import question_support
+from assistant.support import Support, question_support
 from assistant.terms import checked_words
 from index.embed import CachedEmbedder, Embedder, SentenceTransformerEmbedder
 from index.errors import IndexMismatchError
@@ -123,9 +123,11 @@ class Assistant:
         with self._lock:
             unknown = self._unknown_terms(question)
             hits = self._passages(query, filters) if query.strip() else []
-            uncovered = () if unknown else self._uncovered(question, hits)
-            if not hits or unknown or uncovered:  # nothing to score: the passages searched are still shown
-                answer = Answer(question, query, (), 0.0, False, tuple(hits), unknown, uncovered)
+            support = None if unknown or not hits else self._support(question, hits)
+            if not hits or unknown or (support is not None and not support.names_together):
+                # nothing to score: the passages searched are still shown
+                missing = support.missing if support is not None else ()
+                answer = Answer(question, query, (), 0.0, False, tuple(hits), unknown, missing)
             else:
                 found = candidates(hits)
                 scores = self._score(query, found, hits)
@@ -135,9 +137,13 @@ class Assistant:
                     scores = 0.5 * scores + 0.5 * self._score(question, found, hits)
                 if self.settings.rerank and hits:
                     hits = _rerank(hits, found, scores, len(hits))
-                answer = build_answer(
-                    question, query, found, scores, hits, self.settings.max_sentences, self.settings.min_confidence
-                )
+                covered = support is None or support.coverage >= self.settings.min_coverage
+                threshold = self.settings.min_confidence
+                if not covered:
+                    threshold = max(threshold, self.settings.uncovered_min_confidence)
+                answer = build_answer(question, query, found, scores, hits, self.settings.max_sentences, threshold)
+                if not answer.is_answer and not covered and support is not None:
+                    answer = replace(answer, uncovered_terms=support.missing)
                 answer = self._with_syndicated_copies(answer)
         if conversation is not None:
             conversation.add(Turn(question, query, answer))
@@ -153,16 +159,12 @@ class Assistant:
         checked = checked_words(question, self.settings.require_known_names, self.settings.require_known_words)
         return tuple(self.retriever.lexical.unknown_terms(checked)) if checked else ()
 
-    def _uncovered(self, question: str, hits: Sequence[Hit]) -> tuple[str, ...]:
-        """Empty when some article of ``hits`` covers ``question`` (its names and numbers together,
-        and ``min_coverage`` of its words); otherwise the words the closest one does not mention."""
-        if self.settings.min_coverage <= 0 or not hits:
-            return ()
+    def _support(self, question: str, hits: Sequence[Hit]) -> Support | None:
+        """How well the best article of ``hits`` covers ``question``; None when the check is off."""
+        if self.settings.min_coverage <= 0:
+            return None
         articles = list(dict.fromkeys(h.article_id for h in hits))
-        support = question_support(question, self.store.chunk_ids_of(articles), self.retriever.lexical)
-        if support.names_together and support.coverage >= self.settings.min_coverage:
-            return ()
-        return support.missing
+        return question_support(question, self.store.chunk_ids_of(articles), self.retriever.lexical)
 
     def _score(self, query: str, found: Sequence, hits: Sequence[Hit]) -> np.ndarray:  # type: ignore[type-arg]
         if not found:

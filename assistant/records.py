@@ -79,7 +79,7 @@ class Answer:
     ``query`` is the query actually searched, after resolving a follow-up against earlier turns.
     ``unknown_terms`` are words of the question (names, numbers, other words) that no indexed
     article contains: the reason for an abstention the user can act on (a misspelling, or a subject
-    the corpus does not cover). ``uncovered_terms``, on an abstention because no retrieved article
+    the corpus does not cover). ``uncovered_terms``, on an abstention when no retrieved article
     covers the question (see ``AskSettings.min_coverage``), are the question's words the closest
     article does not mention.
     """
@@ -116,12 +116,14 @@ class AskSettings:
     # The same for the question's other words that are rare in English ("khachapuri", "quicksort");
     # its first word (a question or command word) and common words are never checked.
     require_known_words: bool = True
-    # Abstain when no retrieved article mentions the question's names and numbers together, or
-    # none mentions at least this share of its words (IDF-weighted; see assistant/support.py); 0
-    # turns the check off. Calibrated on RealtimeQA 2022 and eval/data/unanswerable.jsonl with
-    # scripts/calibrate_coverage.py: the highest threshold that abstains on at most 10% of
-    # answerable questions (9.4% there, and on 83.5% of unanswerable ones).
-    min_coverage: float = 0.65
+    # Abstain when no retrieved article mentions the question's names and numbers together; and
+    # when none mentions at least min_coverage of its words (IDF-weighted; see assistant/support.py),
+    # answer only with at least uncovered_min_confidence. min_coverage 0 turns both checks off.
+    # Calibrated on RealtimeQA 2022 and eval/data/unanswerable.jsonl with
+    # scripts/calibrate_coverage.py: the pair that abstains on the most unanswerable questions
+    # beyond answerable ones, within 10% of answerable ones (8.6% there, and 86.6% of unanswerable).
+    min_coverage: float = 0.75
+    uncovered_min_confidence: float = 0.3
 
     def __post_init__(self) -> None:
         if self.retrieval not in ("hybrid", "bm25", "dense"):
@@ -134,3 +136,5 @@ class AskSettings:
             raise ValueError("min_confidence must be between 0 and 1.")
         if not 0.0 <= self.min_coverage <= 1.0:
             raise ValueError("min_coverage must be between 0 and 1.")
+        if not 0.0 <= self.uncovered_min_confidence <= 1.0:
+            raise ValueError("uncovered_min_confidence must be between 0 and 1.")

@@ -47,6 +47,11 @@ def question_support(question: str, chunks_of: Mapping[str, Sequence[int]], lexi
         return Support(None, 1.0, True, ())
     if not chunks_of:
         return Support(None, 0.0, False, tuple(w for w, ts in zip(words, word_tokens, strict=True) if ts))
+    # Only passages the lexical index holds can be judged. When it holds none of these (it is
+    # being rebuilt, or is damaged), the question cannot be judged either, and passes.
+    chunks_of = {a: cs for a, cs in chunks_of.items() if lexical.knows(cs).any()}
+    if not chunks_of:
+        return Support(None, 1.0, True, ())
     column = {t: j for j, t in enumerate(tokens)}
     name_columns = sorted({column[t] for w, ts in zip(words, word_tokens, strict=True) if is_name(w) for t in ts})
     weights = lexical.idf(tokens)

@@ -108,6 +108,9 @@ def compose(runs: Path) -> str:
               "abstain_rate is the share declined: higher is right here (the answerable questions' own",
               "abstain_rate is in the tables above).", ""]
     parts += _by_year(runs, "unanswerable", UNANSWERABLE_KEYS) + [""]
+    parts += ["Choosing `AskSettings.min_coverage` on 2022 (`python scripts/calibrate_coverage.py`): the share",
+              "of answerable and unanswerable questions abstained on, for any reason, at each threshold.", ""]
+    parts += _bench(runs, "calibrate-coverage-2022.txt") + [""]
     sentences = _read(runs / "sentences-trecqa-dev" / "metrics.json")
     parts += ["## TrecQA dev: the sentence scorer alone (`newsqa eval sentences`)", ""]
     if sentences:

@@ -100,6 +100,10 @@ class LexicalIndex:
                 out[known, j] = np.isin(rows[known], docs)
         return out
 
+    def knows(self, chunk_ids: Sequence[int]) -> np.ndarray:
+        """Whether each chunk id is one this index holds: bool ``(len(chunk_ids),)``."""
+        return np.array([int(c) in self._row_of for c in chunk_ids], dtype=bool)
+
     def _rows_with(self, token: str) -> np.ndarray:
         """The rows (passages) whose text holds ``token``."""
         column = None if self._bm25 is None else self._bm25.vocab_dict.get(token)

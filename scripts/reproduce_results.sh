@@ -28,6 +28,8 @@ for year in 2022 2023; do
     .venv/bin/python scripts/topic_shift.py "$DATA/realtimeqa/questions_$year.jsonl" > "$OUT/topic-shift-$year.jsonl"
     $newsqa eval conversations "$OUT/topic-shift-$year.jsonl" --index "$index" --out "$OUT/topic-shift-$year"
 done
+.venv/bin/python scripts/calibrate_coverage.py --index "$OUT/index-2022" "$DATA/realtimeqa/questions_2022.jsonl" \
+    eval/data/unanswerable.jsonl > "$OUT/calibrate-coverage-2022.txt"
 $newsqa eval sentences "$DATA/trecqa/dev.jsonl" --out "$OUT/sentences-trecqa-dev"
 .venv/bin/python benchmarks/bench_ask.py --index "$OUT/index-2022" --n 200 > "$OUT/bench-ask-2022.txt"
 .venv/bin/python -m eval.results "$OUT" > eval/RESULTS.md

@@ -41,3 +41,8 @@ def test_no_articles_or_no_words(lexical: LexicalIndex) -> None:
     none = question_support("Who won the contest?", {}, lexical)
     assert none.coverage == 0.0 and none.missing == ("won", "contest")
     assert question_support("Who is it?", ARTICLES, lexical).coverage == 1.0
+
+
+def test_passages_the_lexical_index_does_not_hold_cannot_be_judged(lexical: LexicalIndex) -> None:
+    support = question_support("What is Joey Chestnut's resting heart rate?", {"x": [98, 99]}, lexical)
+    assert support.coverage == 1.0 and support.names_together and support.missing == ()

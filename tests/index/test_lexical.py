@@ -62,3 +62,7 @@ def test_idf_is_highest_for_the_rarest_token() -> None:
     index = LexicalIndex.build(IDS, TEXTS)
     cat, stock, zebra = index.idf(["cat", "stock", "zebra"])
     assert 0 < cat < stock < zebra
+
+
+def test_knows_its_own_chunk_ids() -> None:
+    assert LexicalIndex.build(IDS, TEXTS).knows([10, 99]).tolist() == [True, False]
