@@ -10,6 +10,7 @@ covers the question best, and what of the question it does not mention.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -18,7 +19,24 @@ import numpy as np
 from assistant.terms import is_name, question_words
 from index.lexical import LexicalIndex, tokenize
 
-__all__ = ["Support", "question_support"]
+__all__ = ["Support", "date_words", "question_support"]
+
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t|tember)?|oct(?:ober)?"
+    r"|nov(?:ember)?|dec(?:ember)?)"
+)
+_DATE = re.compile(
+    rf"\b{_MONTH}\.?(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?\b"
+    r"|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
+    r"|\b(?:1[89]\d\d|20\d\d)s?\b",
+    re.I,
+)
+
+
+def date_words(question: str) -> set[str]:
+    """The words of ``question`` that give a date ("June", "30", "2022", "Monday"): they place the
+    question in time rather than name its subject, and an article seldom spells out its own year."""
+    return {w.strip(".") for m in _DATE.finditer(question) for w in m.group(0).split()}
 
 
 @dataclass(frozen=True)
@@ -27,7 +45,8 @@ class Support:
 
     ``coverage`` is the IDF-weighted share of the question's words (after the first; stop-words
     aside) the article mentions; ``names_together`` whether it mentions all of the question's names
-    and numbers; ``missing`` the question's words it does not mention, in question order.
+    and numbers (dates aside: see :func:`date_words`); ``missing`` the question's words it does not
+    mention, in question order.
     """
 
     article_id: str | None
@@ -53,7 +72,10 @@ def question_support(question: str, chunks_of: Mapping[str, Sequence[int]], lexi
     if not chunks_of:
         return Support(None, 1.0, True, ())
     column = {t: j for j, t in enumerate(tokens)}
-    name_columns = sorted({column[t] for w, ts in zip(words, word_tokens, strict=True) if is_name(w) for t in ts})
+    dates = date_words(question)
+    name_columns = sorted(
+        {column[t] for w, ts in zip(words, word_tokens, strict=True) if is_name(w) and w not in dates for t in ts}
+    )
     weights = lexical.idf(tokens)
     total = float(weights.sum()) or 1.0
     article_ids = list(chunks_of)

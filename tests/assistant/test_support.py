@@ -7,7 +7,7 @@ from index.lexical import LexicalIndex
 TEXTS = {
     1: "Joey Chestnut won the hot dog eating contest on Coney Island.",
     2: "Chestnut ate 63 hot dogs in ten minutes, his 15th title.",
-    3: "The 2024 contest is expected to draw a record crowd to Coney Island.",
+    3: "The Nathan's contest in 2024 is expected to draw a record crowd to Coney Island.",
     4: "Doctors measured the resting heart rate of marathon runners.",
 }
 ARTICLES = {"a": [1, 2], "b": [3], "c": [4]}
@@ -25,10 +25,10 @@ def test_an_article_mentioning_all_of_the_question_covers_it(lexical: LexicalInd
 
 
 def test_names_must_stand_together_in_one_article(lexical: LexicalIndex) -> None:
-    # "Chestnut" is in a, "2024" in b: no article has both
-    support = question_support("How many hot dogs did Chestnut eat in the 2024 contest?", ARTICLES, lexical)
+    # "Chestnut" is in a, "Nathan's" in b: no article has both
+    support = question_support("How many hot dogs did Chestnut eat at Nathan's contest?", ARTICLES, lexical)
     assert not support.names_together
-    assert support.article_id == "a" and support.missing == ("2024",)
+    assert support.article_id == "a" and support.missing == ("Nathan's",)
 
 
 def test_a_detail_no_article_gives_leaves_words_missing(lexical: LexicalIndex) -> None:
@@ -46,3 +46,14 @@ def test_no_articles_or_no_words(lexical: LexicalIndex) -> None:
 def test_passages_the_lexical_index_does_not_hold_cannot_be_judged(lexical: LexicalIndex) -> None:
     support = question_support("What is Joey Chestnut's resting heart rate?", {"x": [98, 99]}, lexical)
     assert support.coverage == 1.0 and support.names_together and support.missing == ()
+
+
+def test_dates_place_the_question_in_time_and_need_not_stand_in_the_article(lexical: LexicalIndex) -> None:
+    from assistant.support import date_words
+
+    assert date_words("Who won on June 30, 2022, and on Monday, Sept. 5 in the 1990s?") == {
+        "June", "30", "2022", "Monday", "Sept", "5", "1990s"
+    }
+    support = question_support("How many hot dogs did Joey Chestnut eat in July 2022?", ARTICLES, lexical)
+    assert support.names_together and support.article_id == "a"
+    assert support.missing == ("July", "2022")  # still missing, and weighing on the coverage
