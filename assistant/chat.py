@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.records import Answer
+from assistant.terms import WORD as _NAME_WORD
 
 __all__ = [
     "STOP_WORDS",
@@ -54,7 +55,6 @@ class Conversation:
 
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
-_NAME_WORD = re.compile(r"[^\W_][\w'’\-]*")  # any script's letters: "Beyoncé", "Zelenskyy"
 _REFERRING = {
     "he", "she", "it", "they", "him", "her", "them", "his", "hers", "its", "their", "theirs",
     "this", "that", "these", "those", "there", "then", "the same", "such",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 __all__ = ["checked_words", "is_common_word", "is_name", "question_words"]
 
-_WORD = re.compile(r"[^\W_][\w'’\-]*")  # any script's letters: "Beyoncé", "Zelenskyy"
+WORD = re.compile(r"[^\W_][\w'’\-]*")  # a word in any script's letters: "Beyoncé", "Zelenskyy"
 
 
 @functools.cache
@@ -31,7 +31,7 @@ def question_words(question: str) -> list[str]:
     """The words of ``question`` after the first, in order, without repeats: names, numbers and
     other words alike, but no function words ("did", "many", "this"; capitalised, a word is a name
     and stays). The first word is a question or command word: "Who", "Explain"."""
-    words = (w for w in _WORD.findall(question)[1:] if is_name(w) or w.lower() not in _function_words())
+    words = (w for w in WORD.findall(question)[1:] if is_name(w) or w.lower() not in _function_words())
     return list(dict.fromkeys(words))
 
 
