@@ -15,7 +15,7 @@ from assistant.answer import SentenceScoring, build_answer, candidates
 from assistant.chat import Conversation, Turn, resolve
 from assistant.records import Answer, AnswerSentence, AskSettings, Citation, Filters, Hit
 from assistant.retrieve import FusionWeights, Retriever
-from assistant.support import Support, question_support
+from assistant.support import Support, date_words, published_year, question_support, year_of
 from assistant.terms import checked_words
 from index.embed import CachedEmbedder, Embedder, SentenceTransformerEmbedder
 from index.errors import IndexMismatchError
@@ -44,6 +44,7 @@ class Assistant:
         self.settings = settings
         self._lock = threading.RLock()
         self._generation = store.manifest.generation
+        self._years = _years(store.stats())
 
     @classmethod
     def load(
@@ -98,6 +99,7 @@ class Assistant:
                 fresh, vectors, lexical, self.retriever.embedder, self.retriever.mode, self.retriever.weights
             )
             self._generation = fresh.manifest.generation
+            self._years = _years(fresh.stats())
             old.close()
             return True
 
@@ -125,7 +127,8 @@ class Assistant:
         with self._lock:
             unknown = self._unknown_terms(question)
             hits = self._passages(query, filters) if query.strip() else []
-            support = None if unknown or not hits else self._support(question, hits)
+            checked = hits and not unknown and self.settings.min_coverage > 0
+            support = self.support(question, hits) if checked else None
             if not hits or unknown or (support is not None and not support.names_together):
                 # nothing to score: the passages searched are still shown
                 missing = support.missing if support is not None else ()
@@ -159,14 +162,19 @@ class Assistant:
         ``require_known_names`` is on, its uncommon other words when ``require_known_words`` is
         (see :mod:`assistant.terms`)."""
         checked = checked_words(question, self.settings.require_known_names, self.settings.require_known_words)
+        # A date places the question in time, and the articles of that time need not spell it out:
+        # months, days, and the years the articles were published in are not looked up.
+        dates, (first, last) = date_words(question), self._years
+        checked = [
+            w for w in checked
+            if w not in dates or ((year := year_of(w)) is not None and not (first <= year <= last))
+        ]
         return tuple(self.retriever.lexical.unknown_terms(checked)) if checked else ()
 
-    def _support(self, question: str, hits: Sequence[Hit]) -> Support | None:
-        """How well the best article of ``hits`` covers ``question``; None when the check is off."""
-        if self.settings.min_coverage <= 0:
-            return None
-        articles = list(dict.fromkeys(h.article_id for h in hits))
-        return question_support(question, self.store.chunk_ids_of(articles), self.retriever.lexical)
+    def support(self, question: str, hits: Sequence[Hit]) -> Support:
+        """How well the best article of ``hits`` covers ``question`` (see :mod:`assistant.support`)."""
+        published = {h.article_id: h.date for h in hits}
+        return question_support(question, self.store.chunk_ids_of(list(published)), self.retriever.lexical, published)
 
     def _score(self, query: str, found: Sequence, hits: Sequence[Hit]) -> np.ndarray:  # type: ignore[type-arg]
         if not found:
@@ -208,6 +216,12 @@ class Assistant:
 
     def close(self) -> None:
         self.store.close()
+
+
+def _years(stats: Stats) -> tuple[int, int]:
+    """The first and last years the index's articles were published in; (0, -1) when none is dated."""
+    first, last = published_year(stats.date_min), published_year(stats.date_max)
+    return (first, last) if first is not None and last is not None else (0, -1)
 
 
 def _clean_question(text: str) -> str:

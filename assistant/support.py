@@ -19,7 +19,7 @@ import numpy as np
 from assistant.terms import is_name, question_words
 from index.lexical import LexicalIndex, tokenize
 
-__all__ = ["Support", "date_words", "question_support"]
+__all__ = ["Support", "date_words", "published_year", "question_support", "year_of"]
 
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t|tember)?|oct(?:ober)?"
@@ -33,10 +33,25 @@ _DATE = re.compile(
 )
 
 
+_YEAR = re.compile(r"(1[89]\d\d|20\d\d)s?")
+
+
 def date_words(question: str) -> set[str]:
     """The words of ``question`` that give a date ("June", "30", "2022", "Monday"): they place the
     question in time rather than name its subject, and an article seldom spells out its own year."""
     return {w.strip(".") for m in _DATE.finditer(question) for w in m.group(0).split()}
+
+
+def year_of(word: str) -> int | None:
+    """The year a word gives ("2024", "1990s"), or None."""
+    match = _YEAR.fullmatch(word)
+    return int(match.group(1)) if match else None
+
+
+def published_year(iso: str | None) -> int | None:
+    """The year of an ISO date ("2022-06-20T10:00:00" -> 2022), or None."""
+    match = _YEAR.match(iso or "")
+    return int(match.group(1)) if match else None
 
 
 @dataclass(frozen=True)
@@ -45,7 +60,8 @@ class Support:
 
     ``coverage`` is the IDF-weighted share of the question's words (after the first; stop-words
     aside) the article mentions; ``names_together`` whether it mentions all of the question's names
-    and numbers (dates aside: see :func:`date_words`); ``missing`` the question's words it does not
+    and numbers (dates aside: see :func:`date_words`, but a year after the article's own is no
+    date it could leave unsaid, and must be mentioned too); ``missing`` the question's words it does not
     mention, in question order.
     """
 
@@ -55,10 +71,21 @@ class Support:
     missing: tuple[str, ...]
 
 
-def question_support(question: str, chunks_of: Mapping[str, Sequence[int]], lexical: LexicalIndex) -> Support:
+def question_support(
+    question: str,
+    chunks_of: Mapping[str, Sequence[int]],
+    lexical: LexicalIndex,
+    published: Mapping[str, str | None] | None = None,
+) -> Support:
     """The best-covering article among ``chunks_of`` (article id -> its chunk ids): the one with
     all the question's names and numbers if any has them, then the highest coverage. A question
-    with no word to look up is fully covered."""
+    with no word to look up is fully covered.
+
+    ``published`` gives articles' dates (ISO): a year in the question later than an article's own
+    is then one of the names that article must mention ("the 2024 Stanley Cup" is not in a 2022
+    article's news unless it says "2024"). An article without a date is given the benefit of the
+    doubt, as is every article when ``published`` is None.
+    """
     words = question_words(question)
     word_tokens = tokenize(words) if words else []
     tokens = list(dict.fromkeys(t for ts in word_tokens for t in ts))
@@ -76,6 +103,11 @@ def question_support(question: str, chunks_of: Mapping[str, Sequence[int]], lexi
     name_columns = sorted(
         {column[t] for w, ts in zip(words, word_tokens, strict=True) if is_name(w) and w not in dates for t in ts}
     )
+    year_columns = [
+        (year, [column[t] for t in ts])
+        for w, ts in zip(words, word_tokens, strict=True)
+        if w in dates and (year := year_of(w)) is not None
+    ]
     weights = lexical.idf(tokens)
     total = float(weights.sum()) or 1.0
     article_ids = list(chunks_of)
@@ -89,7 +121,9 @@ def question_support(question: str, chunks_of: Mapping[str, Sequence[int]], lexi
         present = np.asarray(held[at : at + n].any(axis=0)) if n else np.zeros(len(tokens), dtype=bool)
         at += n
         present_of.append(present)
-        key = (bool(present[name_columns].all()), float(weights[present].sum()) / total, -i)
+        own = published_year((published or {}).get(article))
+        needed = name_columns + [c for year, cs in year_columns if own is not None and year > own for c in cs]
+        key = (bool(present[needed].all()), float(weights[present].sum()) / total, -i)
         if best is None or key > best:
             best = key
     assert best is not None

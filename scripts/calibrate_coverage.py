@@ -43,15 +43,13 @@ def main() -> None:
 
     from assistant.api import Assistant
     from assistant.records import AskSettings
-    from assistant.support import question_support
 
     assistant = Assistant.load(args.index, AskSettings(min_coverage=0.0, min_confidence=0.0))
     base = AskSettings().min_confidence
 
     def signals(question: str) -> tuple[float, float, float, float]:
         answer = assistant.ask(question)
-        articles = list(dict.fromkeys(h.article_id for h in answer.searched))
-        support = question_support(question, assistant.store.chunk_ids_of(articles), assistant.retriever.lexical)
+        support = assistant.support(question, answer.searched)
         return float(answer.is_answer), answer.confidence, float(support.names_together), support.coverage
 
     good = np.array([signals(q) for q in _questions(args.answerable)], dtype=float)

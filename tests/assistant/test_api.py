@@ -98,3 +98,24 @@ def test_the_known_names_check_can_be_turned_off(tmp_path: Path, small_corpus_fi
     qa.settings = AskSettings(require_known_names=False, min_coverage=0)
     answer = qa.ask("Who scored 31 points for the Zorvath Rockets?")
     assert answer.unknown_terms == () and answer.uncovered_terms == () and answer.is_answer
+
+
+def test_a_year_after_the_articles_is_news_they_cannot_hold(tmp_path: Path) -> None:
+    from tests.assistant.conftest import OverlapScorer, build_index
+
+    corpus = tmp_path / "c.jsonl"
+    rows = [
+        {"id": "r1", "title": "Rockets win the final", "date": "2022-06-20", "source": "Sports Daily",
+         "text": "The Riverton Rockets won the final on Sunday. Captain Sam Ortiz scored 31 points."},
+        {"id": "r2", "title": "League sets its calendar", "date": "2022-06-21", "source": "Sports Daily",
+         "text": "The league said the 2024 season will start in May, with a final in Lakeside."},
+    ]
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    embedder = build_index(corpus, tmp_path / "ix")
+    qa = Assistant.load(tmp_path / "ix", embedder=embedder, scorer=OverlapScorer())
+    # the article's own year may go unsaid; a later one must be said, and no article on the Rockets says it
+    assert qa.ask("Who scored 31 points for the Riverton Rockets in the 2022 final?").is_answer
+    # nor is a month or the articles' year looked up as a name no article holds
+    assert qa.ask("Who scored 31 points for the Riverton Rockets in June 2022?").unknown_terms == ()
+    later = qa.ask("Who scored 31 points for the Riverton Rockets in the 2024 final?")
+    assert not later.is_answer and later.unknown_terms == () and "2024" in later.uncovered_terms

@@ -57,3 +57,17 @@ def test_dates_place_the_question_in_time_and_need_not_stand_in_the_article(lexi
     support = question_support("How many hot dogs did Joey Chestnut eat in July 2022?", ARTICLES, lexical)
     assert support.names_together and support.article_id == "a"
     assert support.missing == ("July", "2022")  # still missing, and weighing on the coverage
+
+
+def test_a_year_after_the_article_was_published_must_be_in_it(lexical: LexicalIndex) -> None:
+    question = "How many hot dogs did Joey Chestnut eat in 2025?"
+    # a is from 2022: it cannot report on 2025 without saying so
+    late = question_support(question, ARTICLES, lexical, published={"a": "2022-07-05", "b": "2022-07-01"})
+    assert not late.names_together and late.missing == ("2025",)
+    # its own year, an earlier one, or an article without a date: the year may go unsaid
+    for published in ({"a": "2025-07-05"}, {"a": "2026-01-02T10:00:00"}, {"a": None}, {}):
+        support = question_support(question, ARTICLES, lexical, published=published)
+        assert support.names_together and support.article_id == "a", published
+    # and an article that does mention the later year covers it
+    support = question_support("When is Nathan's contest in 2024?", ARTICLES, lexical, published={"b": "2022-06-01"})
+    assert support.names_together and support.article_id == "b" and support.missing == ()
