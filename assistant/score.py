@@ -734,7 +734,9 @@ class SentenceScorer:
     def load(cls, embedder: Embedder | None = None, weights: Path | None = None) -> SentenceScorer:
         """Read the weights (default: the packaged file) and take ``embedder``, or load the packaged
         all-MiniLM-L6-v2 when it is None. The embedder must be the one the weights were trained with."""
-        return cls(ScorerWeights.read(weights or DEFAULT_WEIGHTS), embedder or load_default_embedder())
+        # ``is None``, not truthiness: an empty CachedEmbedder has length 0.
+        chosen = embedder if embedder is not None else load_default_embedder()
+        return cls(ScorerWeights.read(weights or DEFAULT_WEIGHTS), chosen)
 
     def score(
         self,

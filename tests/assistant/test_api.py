@@ -119,3 +119,15 @@ def test_a_year_after_the_articles_is_news_they_cannot_hold(tmp_path: Path) -> N
     assert qa.ask("Who scored 31 points for the Riverton Rockets in June 2022?").unknown_terms == ()
     later = qa.ask("Who scored 31 points for the Riverton Rockets in the 2024 final?")
     assert not later.is_answer and later.unknown_terms == () and "2024" in later.uncovered_terms
+
+
+def test_the_scorer_shares_the_retrievers_embedder_and_its_cache(tmp_path: Path, small_corpus_file: Path) -> None:
+    from tests.assistant.conftest import build_index
+
+    embedder = build_index(small_corpus_file, tmp_path / "ix")
+    qa = Assistant.load(tmp_path / "ix", embedder=embedder)  # the packaged scorer weights, no second model
+    assert qa.scorer.embedder is qa.retriever.embedder  # type: ignore[attr-defined]
+    qa.ask("Who scored 31 points in the final?")
+    before = embedder.calls
+    qa.ask("Who scored 31 points in the final?")
+    assert embedder.calls == before  # the question and its sentences came from the cache
