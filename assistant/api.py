@@ -17,7 +17,7 @@ from assistant.records import Answer, AnswerSentence, AskSettings, Citation, Fil
 from assistant.retrieve import FusionWeights, Retriever
 from assistant.support import Support, date_words, published_year, question_support, year_of
 from assistant.terms import checked_words
-from index.embed import CachedEmbedder, Embedder, SentenceTransformerEmbedder
+from index.embed import CachedEmbedder, Embedder, OnnxEmbedder, SentenceTransformerEmbedder, cache_dir
 from index.errors import IndexMismatchError
 from index.store import IndexStore, Stats
 
@@ -55,10 +55,15 @@ class Assistant:
         embedder: Embedder | None = None,
         scorer: SentenceScoring | None = None,
         weights: FusionWeights | None = None,
+        onnx: bool = True,
     ) -> Assistant:
         """Open the index at ``index_dir`` and load the embedding model it was built with (or
         ``embedder``), and the sentence scorer. Fails with a clear error if the index is missing,
-        damaged, or was built with another model than ``model``."""
+        damaged, or was built with another model than ``model``.
+
+        With ``onnx`` (the default) the model runs on onnxruntime when it can (see
+        :class:`index.embed.OnnxEmbedder`; the first load exports it, which takes some seconds),
+        and on torch otherwise."""
         settings = settings or AskSettings()
         store = IndexStore.open(Path(index_dir))
         if model is not None and model != store.model:
@@ -67,7 +72,9 @@ class Assistant:
         if embedder is None:
             # A question embeds itself and up to top_n short sentences: batches of 8, sorted by
             # length, pad less than one batch of 16 (81 against 91 ms for 16 sentences on 2 cores).
-            embedder = SentenceTransformerEmbedder.from_name(store.model, batch_size=8)
+            model_embedder = SentenceTransformerEmbedder.from_name(store.model, batch_size=8)
+            fast = OnnxEmbedder.from_sentence_transformer(model_embedder, cache_dir()) if onnx else None
+            embedder = fast if fast is not None else model_embedder
         if embedder.dim != store.dim:
             raise IndexMismatchError(f"{index_dir} holds {store.dim}-d vectors but the model gives {embedder.dim}-d.")
         if not isinstance(embedder, CachedEmbedder):

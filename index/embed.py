@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 import threading
+import warnings
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,7 +20,9 @@ __all__ = [
     "CachedEmbedder",
     "Embedder",
     "HashingEmbedder",
+    "OnnxEmbedder",
     "SentenceTransformerEmbedder",
+    "cache_dir",
     "default_model_path",
 ]
 
@@ -88,6 +92,129 @@ class SentenceTransformerEmbedder:
             show_progress_bar=self.progress,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+class OnnxEmbedder:
+    """A sentence-transformers model run by onnxruntime: the same vectors (cosine > 0.9999 with the
+    torch model's), in less time for the few short texts a question embeds (about a fifth less for a
+    question and its 16 candidate sentences on 2 cores).
+
+    :meth:`from_sentence_transformer` exports the model's transformer once, into ``cache_dir``, and
+    reuses the file after. Only models that mean-pool their token vectors (as all-MiniLM-L6-v2 and
+    most sentence-transformers models do) can be run this way; for others it returns None.
+    """
+
+    def __init__(self, session: object, tokenizer: object, name: str, dim: int, max_tokens: int, batch_size: int = 8):
+        self._session = session
+        self._tokenizer = tokenizer
+        self._inputs = {i.name for i in session.get_inputs()}  # type: ignore[attr-defined]
+        self.name = name
+        self.dim = dim
+        self.max_tokens = max_tokens
+        self.batch_size = batch_size
+
+    @classmethod
+    def from_sentence_transformer(
+        cls, embedder: SentenceTransformerEmbedder, cache_dir: Path, batch_size: int = 8
+    ) -> OnnxEmbedder | None:
+        """The ONNX twin of ``embedder``, exported on first use; None when the model's modules are
+        not a transformer, mean pooling and optional normalisation, or when the export fails."""
+        model = embedder._model
+        modules = [type(m).__name__ for m in model]  # type: ignore[attr-defined]
+        if modules[:2] != ["Transformer", "Pooling"] or set(modules[2:]) - {"Normalize"}:
+            return None
+        pooling = model[1].get_config_dict()  # type: ignore[index]
+        if pooling.get("pooling_mode", "mean") != "mean" and not pooling.get("pooling_mode_mean_tokens"):
+            return None
+        try:
+            import onnxruntime
+
+            path = _exported(model, embedder.name, cache_dir)
+            options = onnxruntime.SessionOptions()
+            options.intra_op_num_threads = _threads()
+            options.log_severity_level = 3
+            session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        except Exception:  # a missing package or an export torch cannot do: the torch model still works
+            logger.warning("could not run %s with onnxruntime; embedding with torch", embedder.name, exc_info=True)
+            return None
+        return cls(session, model.tokenizer, embedder.name, embedder.dim, embedder.max_tokens, batch_size)  # type: ignore[attr-defined]
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        # Batches of similar length pad little.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for at in range(0, len(order), self.batch_size):
+            rows = order[at : at + self.batch_size]
+            out[rows] = self._embed([texts[i] for i in rows])
+        return out
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        encoded = self._tokenizer(  # type: ignore[operator]
+            texts, padding=True, truncation=True, max_length=self.max_tokens, return_tensors="np"
+        )
+        feed = {k: np.asarray(v, dtype=np.int64) for k, v in encoded.items() if k in self._inputs}
+        tokens = self._session.run(None, feed)[0]  # type: ignore[attr-defined]
+        mask = feed["attention_mask"][..., None].astype(np.float32)
+        pooled = (tokens * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def cache_dir() -> Path:
+    """Where derived model files go: ``$NEWSQA_CACHE``, else ``$XDG_CACHE_HOME/newsqa``, else ``~/.cache/newsqa``."""
+    if os.environ.get("NEWSQA_CACHE"):
+        return Path(os.environ["NEWSQA_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newsqa"
+
+
+def _threads() -> int:
+    import torch
+
+    return max(1, torch.get_num_threads())
+
+
+def _exported(model: object, name: str, cache_dir: Path) -> Path:
+    """The ONNX file of ``model``'s transformer under ``cache_dir``, exported if not there yet. The
+    file name holds a digest of the weights, so another model, or retrained weights, get their own."""
+    import torch
+
+    transformer = model[0].auto_model  # type: ignore[index]
+    digest = hashlib.blake2b(digest_size=8)
+    digest.update(torch.__version__.encode())
+    for key, tensor in sorted(transformer.state_dict().items()):
+        digest.update(key.encode())
+        digest.update(tensor.detach().contiguous().numpy().tobytes())
+        digest.update(str(tuple(tensor.shape)).encode())
+    path = cache_dir / f"{re.sub(r'[^A-Za-z0-9._-]+', '_', name)[-60:]}-{digest.hexdigest()}.onnx"
+    if path.is_file():
+        return path
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    example = model.tokenizer(["an example", "a somewhat longer example text"], padding=True, return_tensors="pt")  # type: ignore[attr-defined]
+    names = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in example]
+
+    class Tokens(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.inner = transformer
+
+        def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+            return self.inner(**dict(zip(names, inputs, strict=True))).last_hidden_state
+
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        # The tracer warns of shapes it takes as constants: padding and causality, the same for every input here.
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                Tokens().eval(), tuple(example[k] for k in names), str(tmp), input_names=names,
+                output_names=["tokens"], dynamic_axes={k: {0: "batch", 1: "length"} for k in [*names, "tokens"]},
+                opset_version=17, dynamo=False,
+            )
+        os.replace(tmp, path)  # another process exporting the same model at once writes the same file
+    finally:
+        tmp.unlink(missing_ok=True)
+    logger.info("exported %s to %s", name, path)
+    return path
 
 
 class CachedEmbedder:
