@@ -82,7 +82,7 @@ class Assistant:
         if scorer is None:
             from assistant.score import SentenceScorer
 
-            scorer = SentenceScorer.load(embedder=embedder)
+            scorer = SentenceScorer.load(embedder=embedder, top_n=settings.scored_sentences)
         retriever = Retriever(store, vectors, lexical, embedder, settings.retrieval, weights)
         return cls(store, retriever, scorer, settings)
 

@@ -726,17 +726,23 @@ class SentenceScorer:
     rest keep their first-stage probability, scaled to stay below the lowest final score.
     """
 
-    def __init__(self, weights: ScorerWeights, embedder: Embedder) -> None:
+    def __init__(self, weights: ScorerWeights, embedder: Embedder, top_n: int | None = None) -> None:
+        if top_n is not None and top_n < 1:
+            raise ValueError("top_n must be at least 1.")
         self.weights = weights
         self.embedder = embedder
+        self.top_n = top_n  # None: the weights' own (what they were trained with)
 
     @classmethod
-    def load(cls, embedder: Embedder | None = None, weights: Path | None = None) -> SentenceScorer:
+    def load(
+        cls, embedder: Embedder | None = None, weights: Path | None = None, top_n: int | None = None
+    ) -> SentenceScorer:
         """Read the weights (default: the packaged file) and take ``embedder``, or load the packaged
-        all-MiniLM-L6-v2 when it is None. The embedder must be the one the weights were trained with."""
+        all-MiniLM-L6-v2 when it is None. The embedder must be the one the weights were trained with.
+        ``top_n`` sets how many candidates the final stage scores, if not the weights' own number."""
         # ``is None``, not truthiness: an empty CachedEmbedder has length 0.
         chosen = embedder if embedder is not None else load_default_embedder()
-        return cls(ScorerWeights.read(weights or DEFAULT_WEIGHTS), chosen)
+        return cls(ScorerWeights.read(weights or DEFAULT_WEIGHTS), chosen, top_n)
 
     def score(
         self,
@@ -754,8 +760,8 @@ class SentenceScorer:
         ``passage_scores`` (one per sentence: the retrieval score of the passage it came from, any
         scale, higher is better) adds passage-level evidence. ``sentence_embeddings`` (``(n, dim)``,
         L2-normalised, from the same embedder) saves embedding the sentences here. ``top_n``
-        overrides how many candidates the final stage scores (the weights' value by default; more
-        costs an embedding each).
+        overrides how many candidates the final stage scores (the scorer's, else the weights' value
+        by default; more costs an embedding each).
         """
         n = len(sentences)
         if n == 0:
@@ -766,7 +772,7 @@ class SentenceScorer:
             )
         if sentence_embeddings is not None and sentence_embeddings.shape[0] != n:
             raise ValueError(f"sentence_embeddings has {sentence_embeddings.shape[0]} rows for {n} sentences.")
-        k = self.weights.top_n if top_n is None else top_n
+        k = top_n if top_n is not None else self.top_n if self.top_n is not None else self.weights.top_n
         if k < 1:
             raise ValueError("top_n must be at least 1.")
         lexical = lexical_features(question, sentences)

@@ -127,6 +127,7 @@ def test_the_scorer_shares_the_retrievers_embedder_and_its_cache(tmp_path: Path,
     embedder = build_index(small_corpus_file, tmp_path / "ix")
     qa = Assistant.load(tmp_path / "ix", embedder=embedder)  # the packaged scorer weights, no second model
     assert qa.scorer.embedder is qa.retriever.embedder  # type: ignore[attr-defined]
+    assert qa.scorer.top_n == qa.settings.scored_sentences == 12  # type: ignore[attr-defined]
     qa.ask("Who scored 31 points in the final?")
     before = embedder.calls
     qa.ask("Who scored 31 points in the final?")

@@ -268,6 +268,17 @@ def test_two_stages_embed_only_the_top_n() -> None:
         scorer.score(QUESTION, SENTENCES, top_n=0)
 
 
+def test_the_scorer_can_score_fewer_than_its_weights_were_trained_with() -> None:
+    embedder = FakeEmbedder()
+    scorer = S.SentenceScorer(_weights(top_n=5), embedder, top_n=2)
+    scorer.score(QUESTION, SENTENCES)
+    assert len(embedder.calls[-1]) == 3  # the question and its own two, not the weights' five
+    scorer.score(QUESTION, SENTENCES, top_n=4)
+    assert len(embedder.calls[-1]) == 5  # a call's own number still wins
+    with pytest.raises(ValueError, match="top_n"):
+        S.SentenceScorer(_weights(top_n=5), embedder, top_n=0)
+
+
 def test_given_sentence_embeddings_are_used() -> None:
     embedder = FakeEmbedder()
     scorer = S.SentenceScorer(_weights(top_n=3), embedder)
