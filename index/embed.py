@@ -7,6 +7,7 @@ import logging
 import os
 import re
 import threading
+import time
 import warnings
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -129,11 +130,17 @@ class OnnxEmbedder:
         try:
             import onnxruntime
 
-            path = _exported(model, embedder.name, cache_dir)
             options = onnxruntime.SessionOptions()
             options.intra_op_num_threads = _threads()
             options.log_severity_level = 3
-            session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+            path = _exported(model, embedder.name, cache_dir)
+            try:
+                session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+            except Exception:  # a damaged file in the cache: export it again
+                logger.warning("%s is unreadable; exporting %s again", path, embedder.name)
+                path.unlink(missing_ok=True)
+                path = _exported(model, embedder.name, cache_dir)
+                session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         except Exception:  # a missing package or an export torch cannot do: the torch model still works
             logger.warning("could not run %s with onnxruntime; embedding with torch", embedder.name, exc_info=True)
             return None
@@ -200,6 +207,9 @@ def _exported(model: object, name: str, cache_dir: Path) -> Path:
         def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
             return self.inner(**dict(zip(names, inputs, strict=True))).last_hidden_state
 
+    for stale in cache_dir.glob(f".{path.name}.*.tmp"):  # left by an export that was killed
+        if time.time() - stale.stat().st_mtime > 600:
+            stale.unlink(missing_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         # The tracer warns of shapes it takes as constants: padding and causality, the same for every input here.

@@ -48,6 +48,32 @@ def test_the_export_is_made_once_and_reused(model: SentenceTransformerEmbedder, 
     assert [f.stat().st_mtime_ns for f in tmp_path.glob("*.onnx")] == [stamp]
 
 
+def test_what_a_killed_export_left_is_cleared(model: SentenceTransformerEmbedder, tmp_path: Path) -> None:
+    import os
+
+    first = tmp_path / "first"
+    assert OnnxEmbedder.from_sentence_transformer(model, first) is not None
+    name = next(first.glob("*.onnx")).name
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    old, recent = cache / f".{name}.1.tmp", cache / f".{name}.2.tmp"  # killed long ago; maybe still running
+    for f in (old, recent):
+        f.write_bytes(b"partial")
+    os.utime(old, (0, 0))
+    assert OnnxEmbedder.from_sentence_transformer(model, cache) is not None
+    assert (cache / name).is_file() and not old.exists() and recent.exists()
+
+
+def test_a_damaged_export_is_made_again(model: SentenceTransformerEmbedder, tmp_path: Path) -> None:
+    assert OnnxEmbedder.from_sentence_transformer(model, tmp_path) is not None
+    path = next(tmp_path.glob("*.onnx"))
+    size = path.stat().st_size
+    path.write_bytes(path.read_bytes()[: size // 3])  # a disk that filled up, say
+    onnx = OnnxEmbedder.from_sentence_transformer(model, tmp_path)
+    assert onnx is not None and path.stat().st_size == size
+    assert float(onnx.embed(TEXTS[:1])[0] @ model.embed(TEXTS[:1])[0]) > 0.9999
+
+
 def test_a_model_pooled_otherwise_stays_on_torch(model: SentenceTransformerEmbedder, tmp_path: Path) -> None:
     pooling = model._model[1]  # type: ignore[index]
     saved = pooling.get_config_dict
