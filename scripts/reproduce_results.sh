@@ -3,7 +3,8 @@
 # index, with the ordinary `newsqa ingest`), run every evaluation (questions with the ablation,
 # conversations, topic shifts, unanswerable, TrecQA dev) and the benchmarks, then compose
 # eval/RESULTS.md. Takes about two and a half hours on 2 cores, 85 minutes of it embedding the two
-# corpora. Indexes already built are reused (an unchanged corpus embeds nothing). The ingest
+# corpora; about 20 minutes with both indexes built and BENCH_INGEST=0. Indexes already built are
+# reused (an unchanged corpus embeds nothing). The ingest
 # benchmark builds the 2022 index from scratch (it is an ordinary ingest, timed); set BENCH_INGEST=0
 # to skip it and keep an existing 2022 index.
 set -euo pipefail
