@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.terms import is_name, question_words
+from assistant.terms import question_names, question_words
 from index.lexical import LexicalIndex, tokenize
 
 __all__ = ["Support", "date_words", "published_year", "question_support", "year_of"]
@@ -100,8 +100,9 @@ def question_support(
         return Support(None, 1.0, True, ())
     column = {t: j for j, t in enumerate(tokens)}
     dates = date_words(question)
+    names = question_names(question)
     name_columns = sorted(
-        {column[t] for w, ts in zip(words, word_tokens, strict=True) if is_name(w) and w not in dates for t in ts}
+        {column[t] for w, ts in zip(words, word_tokens, strict=True) if w in names and w not in dates for t in ts}
     )
     year_columns = [
         (year, [column[t] for t in ts])

@@ -14,7 +14,7 @@ import json
 import re
 from pathlib import Path
 
-__all__ = ["checked_words", "is_common_word", "is_name", "question_words"]
+__all__ = ["checked_words", "is_common_word", "is_name", "question_names", "question_words"]
 
 WORD = re.compile(r"[^\W_][\w'’\-]*")  # a word in any script's letters: "Beyoncé", "Zelenskyy"
 
@@ -54,12 +54,30 @@ def is_common_word(word: str) -> bool:
     return base in _common_words()
 
 
+# A word opening a sentence of the question, after any opening quote or bracket.
+_OPENER = re.compile(r"(?:^|[.!?:;]\s+)[\"“‘'(\[]*([^\W_][\w'’\-]*)")
+
+
+def question_names(question: str) -> set[str]:
+    """The words of :func:`question_words` that name something (:func:`is_name`). A capitalised
+    common word met only where a sentence opens is not one: quiz questions run to several sentences
+    ("... this week. True or false?", "... at 84. Finish the title of one of his songs")."""
+    starts = {m.start(1) for m in _OPENER.finditer(question)}
+    mid_sentence = {m.group(0) for m in WORD.finditer(question) if m.start() not in starts}
+    return {
+        w
+        for w in question_words(question)
+        if is_name(w) and (w in mid_sentence or any(ch.isdigit() for ch in w) or not is_common_word(w))
+    }
+
+
 def checked_words(question: str, names: bool = True, words: bool = True) -> list[str]:
     """The words of ``question`` to look up: its names and numbers when ``names``, its other words
     that are not common English words when ``words``."""
     out = []
+    named = question_names(question)
     for w in question_words(question):
-        if is_name(w):
+        if w in named:
             if names:
                 out.append(w)
         elif words and not is_common_word(w):

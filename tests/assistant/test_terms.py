@@ -23,3 +23,17 @@ def test_checked_words_are_names_numbers_and_rare_words() -> None:
     assert checked_words(question, names=False) == ["khachapuri"]
     assert checked_words(question, words=False) == ["Zorvath", "1875"]
     assert checked_words(question, names=False, words=False) == []
+
+
+def test_a_common_word_opening_a_later_sentence_is_no_name() -> None:
+    from assistant.terms import question_names
+
+    quiz = "Twitter said this week it would restore Donald Trump's account. True or false?"
+    assert question_names(quiz) == {"Donald", "Trump's"}
+    assert "True" not in checked_words(quiz)  # nor is it looked up as an unknown name
+    song = "Gordon Lightfoot died this week at 84. Finish the title of one of his songs."
+    assert question_names(song) == {"Lightfoot", "84"}
+    # a rare word, a number, or a word also met mid-sentence stays a name where it opens one
+    assert question_names("Who won? Zelenskyy said so. 2024 was long. And Paris? Ask Paris.") >= {
+        "Zelenskyy", "2024", "Paris"
+    }
