@@ -25,15 +25,13 @@ _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t|tember)?|oct(?:ober)?"
     r"|nov(?:ember)?|dec(?:ember)?)"
 )
+_YEAR = re.compile(r"(1[89]\d\d|20\d\d)s?")  # "2024", "1990s"
 _DATE = re.compile(
     rf"\b{_MONTH}\.?(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?\b"
     r"|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
-    r"|\b(?:1[89]\d\d|20\d\d)s?\b",
+    rf"|\b{_YEAR.pattern}\b",
     re.I,
 )
-
-
-_YEAR = re.compile(r"(1[89]\d\d|20\d\d)s?")
 
 
 def date_words(question: str) -> set[str]:

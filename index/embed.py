@@ -133,14 +133,17 @@ class OnnxEmbedder:
             options = onnxruntime.SessionOptions()
             options.intra_op_num_threads = _threads()
             options.log_severity_level = 3
+
+            def session_of(path: Path) -> object:
+                return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
             path = _exported(model, embedder.name, cache_dir)
             try:
-                session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+                session = session_of(path)
             except Exception:  # a damaged file in the cache: export it again
                 logger.warning("%s is unreadable; exporting %s again", path, embedder.name)
                 path.unlink(missing_ok=True)
-                path = _exported(model, embedder.name, cache_dir)
-                session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+                session = session_of(_exported(model, embedder.name, cache_dir))
         except Exception:  # a missing package or an export torch cannot do: the torch model still works
             logger.warning("could not run %s with onnxruntime; embedding with torch", embedder.name, exc_info=True)
             return None
