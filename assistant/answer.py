@@ -82,10 +82,19 @@ def build_answer(
     hits: Sequence[Hit],
     max_sentences: int,
     min_confidence: float,
+    follow_scores: np.ndarray | None = None,
 ) -> Answer:
     """The best ``max_sentences`` sentences by score, near-duplicates merged (the merged ones become
-    ``also_reported_by``). Below ``min_confidence`` for the best sentence, the answer abstains."""
-    order = sorted(range(len(found)), key=lambda i: (-float(scores[i]), found[i].passage_rank, found[i].span.start))
+    ``also_reported_by``). Below ``min_confidence`` for the best sentence, the answer abstains.
+    ``follow_scores``, when given, orders the sentences after the best one (which, and the
+    confidence, still come from ``scores``)."""
+
+    def by(values: np.ndarray) -> list[int]:
+        return sorted(range(len(found)), key=lambda i: (-float(values[i]), found[i].passage_rank, found[i].span.start))
+
+    order = by(scores)
+    if follow_scores is not None and order:
+        order = [order[0], *(i for i in by(follow_scores) if i != order[0])]
     groups: dict[str, list[int]] = {}
     for i in order:
         groups.setdefault(near_duplicate_key(found[i].span.sentence), []).append(i)

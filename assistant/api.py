@@ -153,7 +153,13 @@ class Assistant:
                 threshold = self.settings.min_confidence
                 if not covered:
                     threshold = max(threshold, self.settings.uncovered_min_confidence)
-                answer = build_answer(question, query, found, scores, hits, self.settings.max_sentences, threshold)
+                # The sentences after the best one rather come from articles on the question's subject.
+                follow = None if support is None else _off_subject_scaled(
+                    scores, found, support.naming, self.settings.off_subject_weight
+                )
+                answer = build_answer(
+                    question, query, found, scores, hits, self.settings.max_sentences, threshold, follow
+                )
                 if not answer.is_answer and not covered and support is not None:
                     answer = replace(answer, uncovered_terms=support.missing)
                 answer = self._with_syndicated_copies(answer)
@@ -234,6 +240,18 @@ def _years(stats: Stats) -> tuple[int, int]:
 def _clean_question(text: str) -> str:
     text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text[: MAX_QUESTION_CHARS * 2])
     return " ".join(text.split())[:MAX_QUESTION_CHARS]
+
+
+def _off_subject_scaled(
+    scores: np.ndarray, found: Sequence, naming: frozenset[str], weight: float  # type: ignore[type-arg]
+) -> np.ndarray:
+    """Scores of sentences from articles that do not mention the question's names and numbers
+    together, times ``weight``: "How many died in the Magnitogorsk collapse?" is not supported by a
+    death toll from another disaster, however well its words match."""
+    if weight == 1.0 or not naming:
+        return scores
+    off = np.array([c.hit.article_id not in naming for c in found], dtype=bool)
+    return np.where(off, scores * weight, scores).astype(scores.dtype)
 
 
 def _rerank(hits: Sequence[Hit], found: Sequence, scores: np.ndarray, limit: int) -> list[Hit]:  # type: ignore[type-arg]

@@ -60,13 +60,15 @@ class Support:
     aside) the article mentions; ``names_together`` whether it mentions all of the question's names
     and numbers (dates aside: see :func:`date_words`, but a year after the article's own is no
     date it could leave unsaid, and must be mentioned too); ``missing`` the question's words it does not
-    mention, in question order.
+    mention, in question order; ``naming`` the articles that mention those names and numbers
+    together (all of them when the question has none).
     """
 
     article_id: str | None
     coverage: float
     names_together: bool
     missing: tuple[str, ...]
+    naming: frozenset[str] = frozenset()
 
 
 def question_support(
@@ -114,6 +116,7 @@ def question_support(
     held = lexical.presence(all_chunks, tokens)
     best: tuple[bool, float, int] | None = None
     present_of: list[np.ndarray] = []
+    naming: set[str] = set()
     at = 0
     for i, article in enumerate(article_ids):
         n = len(chunks_of[article])
@@ -123,6 +126,8 @@ def question_support(
         own = published_year((published or {}).get(article))
         needed = name_columns + [c for year, cs in year_columns if own is not None and year > own for c in cs]
         key = (bool(present[needed].all()), float(weights[present].sum()) / total, -i)
+        if key[0]:
+            naming.add(article)
         if best is None or key > best:
             best = key
     assert best is not None
@@ -131,4 +136,4 @@ def question_support(
     missing = tuple(
         w for w, ts in zip(words, word_tokens, strict=True) if ts and not all(present[column[t]] for t in ts)
     )
-    return Support(article_ids[index], coverage, together, missing)
+    return Support(article_ids[index], coverage, together, missing, frozenset(naming))

@@ -63,6 +63,25 @@ def test_at_most_max_sentences_best_first() -> None:
     assert answer.sentences[0].score >= answer.sentences[1].score
 
 
+def test_follow_scores_order_the_sentences_after_the_best_only() -> None:
+    hits = [hit("a", ARTICLE_A, 0, len(ARTICLE_A), 1), hit("b", ARTICLE_B, 0, len(ARTICLE_B), 2)]
+    found = candidates(hits)
+    texts = [c.span.sentence for c in found]
+    assert texts == [
+        "The council voted 7 to 2 on Monday to close the bridge.", "Repairs start in May.",
+        "The council voted 7 to 2 on Monday to close the bridge!", "Officials were not available.",
+    ]
+    scores = np.array([0.9, 0.7, 0.85, 0.6], np.float32)
+    plain = build_answer("q", "q", found, scores, hits, 3, 0.5)
+    assert [s.text for s in plain.sentences] == [texts[0], texts[1], texts[3]]
+    # follow scores that would put the last sentence first reorder only those after the best
+    follow = np.array([0.1, 0.2, 0.1, 0.8], np.float32)
+    answer = build_answer("q", "q", found, scores, hits, 3, 0.5, follow_scores=follow)
+    assert [s.text for s in answer.sentences] == [texts[0], texts[3], texts[1]]
+    assert answer.confidence == plain.confidence == np.float32(0.9)
+    assert len(answer.sentences[0].also_reported_by) == 1  # the wire copy still merged into the best
+
+
 def test_no_candidates_is_an_abstention() -> None:
     answer = build_answer("q", "q", [], np.zeros(0, np.float32), [], 3, 0.5)
     assert not answer.is_answer and answer.confidence == 0.0

@@ -132,3 +132,45 @@ def test_the_scorer_shares_the_retrievers_embedder_and_its_cache(tmp_path: Path,
     before = embedder.calls
     qa.ask("Who scored 31 points in the final?")
     assert embedder.calls == before  # the question and its sentences came from the cache
+
+
+def test_sentences_after_the_best_rather_come_from_articles_on_the_questions_subject(tmp_path: Path) -> None:
+    from assistant.records import AskSettings
+    from tests.assistant.conftest import OverlapScorer, build_index
+
+    corpus = tmp_path / "c.jsonl"
+    rows = [
+        {"id": "m", "title": "Building collapses in Magnitogorsk", "date": "2019-01-04", "source": "Wire",
+         "text": "The Magnitogorsk building collapse left many dead. Rescuers counted 39 bodies there."},
+        {"id": "s", "title": "Earthquake hits Samos", "date": "2020-11-01", "source": "Wire",
+         "text": "On Samos, many people died when a building wall fell in the collapse. "
+                 "People died in another building collapse on the island, many said."},
+    ]
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    embedder = build_index(corpus, tmp_path / "ix")
+    question = "How many people died in the Magnitogorsk building collapse?"
+
+    def answer(weight: float):  # type: ignore[no-untyped-def]
+        settings = AskSettings(min_confidence=0.0, min_coverage=0.1, off_subject_weight=weight)
+        qa = Assistant.load(tmp_path / "ix", settings, embedder=embedder, scorer=OverlapScorer())
+        try:
+            return qa.ask(question)
+        finally:
+            qa.close()
+
+    plain, weighed = answer(1.0), answer(0.3)
+    # the best sentence and the confidence are the scorer's either way
+    assert plain.sentences[0] == weighed.sentences[0] and plain.confidence == weighed.confidence
+    assert plain.sentences[0].citation.article_id == "s"
+    # after it: more of the question's words about another disaster, or the article naming Magnitogorsk
+    assert plain.sentences[1].citation.article_id == "s"
+    assert weighed.sentences[1].citation.article_id == "m"
+
+
+def test_off_subject_weight_must_be_a_share() -> None:
+    import pytest
+
+    from assistant.records import AskSettings
+
+    with pytest.raises(ValueError, match="off_subject_weight"):
+        AskSettings(off_subject_weight=1.5)

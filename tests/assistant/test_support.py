@@ -24,6 +24,14 @@ def test_an_article_mentioning_all_of_the_question_covers_it(lexical: LexicalInd
     assert support.coverage == pytest.approx(1.0) and support.missing == ()
 
 
+def test_naming_lists_the_articles_that_mention_the_names_together(lexical: LexicalIndex) -> None:
+    assert question_support("How many hot dogs did Joey Chestnut eat?", ARTICLES, lexical).naming == {"a"}
+    apart = question_support("How many hot dogs did Chestnut eat at Nathan's contest?", ARTICLES, lexical)
+    assert apart.naming == set()
+    # no names in the question: every article names all of them
+    assert question_support("How many hot dogs were eaten?", ARTICLES, lexical).naming == {"a", "b", "c"}
+
+
 def test_names_must_stand_together_in_one_article(lexical: LexicalIndex) -> None:
     # "Chestnut" is in a, "Nathan's" in b: no article has both
     support = question_support("How many hot dogs did Chestnut eat at Nathan's contest?", ARTICLES, lexical)
