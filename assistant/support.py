@@ -61,7 +61,8 @@ class Support:
     and numbers (dates aside: see :func:`date_words`, but a year after the article's own is no
     date it could leave unsaid, and must be mentioned too); ``missing`` the question's words it does not
     mention, in question order; ``naming`` the articles that mention those names and numbers
-    together (all of them when the question has none).
+    together (all of them when the question has none; empty when nothing could be judged: no
+    article, no word to look up, or passages the lexical index does not hold).
     """
 
     article_id: str | None
