@@ -50,7 +50,7 @@ COMPARE_MODES: dict[str, tuple[Literal["hybrid", "bm25", "dense"], bool]] = {
 }
 """The ``--compare`` ablations in display order: mode -> (``AskSettings.retrieval``, ``AskSettings.rerank``)."""
 
-DEFAULT_MODE = "hybrid+rerank"
+DEFAULT_MODE = "hybrid"
 """The mode of ``AskSettings()``: the run whose keys go unprefixed in metrics.json."""
 
 QALoader = Callable[[Path, "AskSettings", "str | None"], QA]
