@@ -4,6 +4,7 @@ from pathlib import Path
 from assistant.api import Assistant
 from assistant.chat import Conversation
 from index.chunk import Chunker
+from index.embed import HashingEmbedder
 from index.ingest import ingest
 
 
@@ -100,18 +101,24 @@ def test_the_known_names_check_can_be_turned_off(tmp_path: Path, small_corpus_fi
     assert answer.unknown_terms == () and answer.uncovered_terms == () and answer.is_answer
 
 
-def test_a_year_after_the_articles_is_news_they_cannot_hold(tmp_path: Path) -> None:
-    from tests.assistant.conftest import OverlapScorer, build_index
+def _indexed(tmp_path: Path, rows: list[dict[str, str]]) -> HashingEmbedder:
+    """An index of ``rows`` (article records) at ``tmp_path / "ix"``; returns its embedder."""
+    from tests.assistant.conftest import build_index
 
     corpus = tmp_path / "c.jsonl"
-    rows = [
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return build_index(corpus, tmp_path / "ix")
+
+
+def test_a_year_after_the_articles_is_news_they_cannot_hold(tmp_path: Path) -> None:
+    from tests.assistant.conftest import OverlapScorer
+
+    embedder = _indexed(tmp_path, [
         {"id": "r1", "title": "Rockets win the final", "date": "2022-06-20", "source": "Sports Daily",
          "text": "The Riverton Rockets won the final on Sunday. Captain Sam Ortiz scored 31 points."},
         {"id": "r2", "title": "League sets its calendar", "date": "2022-06-21", "source": "Sports Daily",
          "text": "The league said the 2024 season will start in May, with a final in Lakeside."},
-    ]
-    corpus.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    embedder = build_index(corpus, tmp_path / "ix")
+    ])
     qa = Assistant.load(tmp_path / "ix", embedder=embedder, scorer=OverlapScorer())
     # the article's own year may go unsaid; a later one must be said, and no article on the Rockets says it
     assert qa.ask("Who scored 31 points for the Riverton Rockets in the 2022 final?").is_answer
@@ -136,18 +143,15 @@ def test_the_scorer_shares_the_retrievers_embedder_and_its_cache(tmp_path: Path,
 
 def test_sentences_after_the_best_rather_come_from_articles_on_the_questions_subject(tmp_path: Path) -> None:
     from assistant.records import AskSettings
-    from tests.assistant.conftest import OverlapScorer, build_index
+    from tests.assistant.conftest import OverlapScorer
 
-    corpus = tmp_path / "c.jsonl"
-    rows = [
+    embedder = _indexed(tmp_path, [
         {"id": "m", "title": "Building collapses in Magnitogorsk", "date": "2019-01-04", "source": "Wire",
          "text": "The Magnitogorsk building collapse left many dead. Rescuers counted 39 bodies there."},
         {"id": "s", "title": "Earthquake hits Samos", "date": "2020-11-01", "source": "Wire",
          "text": "On Samos, many people died when a building wall fell in the collapse. "
                  "People died in another building collapse on the island, many said."},
-    ]
-    corpus.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    embedder = build_index(corpus, tmp_path / "ix")
+    ])
     question = "How many people died in the Magnitogorsk building collapse?"
 
     def answer(weight: float):  # type: ignore[no-untyped-def]
