@@ -269,15 +269,23 @@ def _closest_html(searched: Sequence[Hit]) -> str:
 
 
 def describe_filters(filters: Filters) -> str:
-    """The active filters in words, or "" when nothing is filtered."""
+    """The active restrictions in words, or "" when nothing is filtered."""
     parts = []
     if filters.sources:
         parts.append("from " + ", ".join(filters.sources))
     if filters.date_from or filters.date_to:
         parts.append(f"dated {filters.date_from or 'any time'} to {filters.date_to or 'now'}")
-    if filters.prefer_recent:
-        parts.append("recent first")
     return "; ".join(parts)
+
+
+def describe_preferences(filters: Filters) -> str:
+    """The active date preferences in words (they reorder, never restrict), or ""."""
+    parts = []
+    if filters.near_date:
+        parts.append(f"published shortly before {filters.near_date}")
+    if filters.prefer_recent:
+        parts.append("the newest")
+    return " and ".join(parts)
 
 
 def _notes_html(answer: Answer, filters: Filters | None) -> str:
@@ -287,6 +295,9 @@ def _notes_html(answer: Answer, filters: Filters | None) -> str:
     described = describe_filters(filters or Filters())
     if described:
         notes.append(f"Searched only articles {described}.")
+    preferred = describe_preferences(filters or Filters())
+    if preferred:
+        notes.append(f"Ranked the articles {preferred} first.")
     return "".join(f'<p class="nqa-note">{esc(n)}</p>' for n in notes)
 
 
@@ -366,15 +377,15 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def parse_filters(date_from: str | None, date_to: str | None, sources: Sequence[str] | None,
-                  prefer_recent: bool) -> Filters:
+                  prefer_recent: bool, near_date: str | None = None) -> Filters:
     """Filters from the form; a malformed date is the user's to fix, so it raises ``ValueError``."""
     dates = []
-    for label, value in (("From", date_from), ("To", date_to)):
+    for label, value in (("From", date_from), ("To", date_to), ("Near", near_date)):
         value = (value or "").strip()
         if value and not _DATE.fullmatch(value):
             raise ValueError(f"{label} date must look like 2021-03-02 (YYYY-MM-DD), not {value!r}.")
         dates.append(value or None)
-    return Filters(dates[0], dates[1], tuple(sources or ()), bool(prefer_recent))
+    return Filters(dates[0], dates[1], tuple(sources or ()), bool(prefer_recent), dates[2])
 
 
 # -- wiring ------------------------------------------------------------------------------------
@@ -431,13 +442,14 @@ def build_app(assistant: Assistant, index_dir: Path) -> gr.Blocks:
         examples = example_questions(_sample_titles(assistant, 3), 3)
 
     def ask(question: str, history: list[Any], conversation: Conversation, date_from: str, date_to: str,
-            sources: list[str], prefer_recent: bool) -> Iterator[tuple[list[Any], str, Conversation]]:
+            sources: list[str], prefer_recent: bool,
+            near_date: str = "") -> Iterator[tuple[list[Any], str, Conversation]]:
         question = (question or "").strip()
         if not question:
             yield history, "", conversation
             return
         try:
-            filters = parse_filters(date_from, date_to, sources, prefer_recent)
+            filters = parse_filters(date_from, date_to, sources, prefer_recent, near_date)
         except ValueError as exc:
             raise gr.Error(str(exc)) from exc
         history = [*history, {"role": "user", "content": render_question(question)}]
@@ -517,6 +529,12 @@ def build_app(assistant: Assistant, index_dir: Path) -> gr.Blocks:
                         date_to = gr.Textbox(label="To", placeholder=stats.date_max or "YYYY-MM-DD",
                                              elem_id="date-to", max_lines=1)
                     prefer_recent = gr.Checkbox(label="Prefer recent articles", value=False)
+                    # An explicit value makes it optional in the API: clients that pass the six
+                    # inputs before it keep working.
+                    near_date = gr.Textbox(
+                        label="Prefer articles published shortly before", placeholder="YYYY-MM-DD", value="",
+                        elem_id="near-date", max_lines=1,
+                    )
                 with gr.Accordion("Add articles", open=False, elem_id="add-articles"):
                     files = gr.File(
                         label="JSONL, CSV, TXT or HTML files", file_count="multiple", file_types=UPLOAD_TYPES,
@@ -525,7 +543,7 @@ def build_app(assistant: Assistant, index_dir: Path) -> gr.Blocks:
                     add_btn = gr.Button("Add to the archive", elem_id="add", variant="secondary")
                     report = gr.Textbox(label="Ingest report", lines=6, interactive=False, elem_id="ingest-report")
 
-        asked = [question, chatbot, conversation, date_from, date_to, sources, prefer_recent]
+        asked = [question, chatbot, conversation, date_from, date_to, sources, prefer_recent, near_date]
         answered = [chatbot, question, conversation]
         question.submit(ask, asked, answered)
         ask_btn.click(ask, asked, answered)

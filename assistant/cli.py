@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 
 __all__ = ["main"]
@@ -139,7 +140,11 @@ def _filters(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from assistant.records import Filters
 
     return Filters(
-        date_from=args.date_from, date_to=args.date_to, sources=tuple(args.source or ()), prefer_recent=args.recent
+        date_from=args.date_from,
+        date_to=args.date_to,
+        sources=tuple(args.source or ()),
+        prefer_recent=args.recent,
+        near_date=args.near,
     )
 
 
@@ -267,6 +272,19 @@ def _add_filter_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--to", dest="date_to", metavar="DATE", help="only articles dated on or before (YYYY-MM-DD)")
     p.add_argument("--source", action="append", metavar="NAME", help="only this source (repeatable)")
     p.add_argument("--recent", action="store_true", help="prefer recent articles")
+    p.add_argument(
+        "--near",
+        metavar="DATE",
+        type=_iso_date,
+        help="prefer articles published shortly before DATE (YYYY-MM-DD), e.g. the day the question is about",
+    )
+
+
+def _iso_date(text: str) -> str:
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, not {text!r}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:

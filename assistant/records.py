@@ -7,6 +7,7 @@ Every offset is a character offset into ``Article.text`` of the cited article, s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Literal
 
 __all__ = ["Answer", "AnswerSentence", "AskSettings", "Citation", "Filters", "Hit"]
@@ -18,12 +19,25 @@ class Filters:
 
     Dates are ISO strings compared on their first 10 characters, both ends inclusive. A filter that
     matches no article makes every search return nothing.
+
+    ``prefer_recent`` and ``near_date`` restrict nothing: they reorder. ``prefer_recent`` favours
+    the newest articles of the index; ``near_date`` (``YYYY-MM-DD``) favours articles published
+    shortly before that day, such as the day a question was asked about "this week's" news (see
+    :class:`assistant.retrieve.FusionWeights`).
     """
 
     date_from: str | None = None
     date_to: str | None = None
     sources: tuple[str, ...] = ()
     prefer_recent: bool = False
+    near_date: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.near_date is not None:
+            try:
+                date.fromisoformat(self.near_date[:10])
+            except ValueError:
+                raise ValueError(f"near_date must be a date as YYYY-MM-DD, not {self.near_date!r}.") from None
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 ```
 newsqa eval questions|conversations|unanswerable FILE --index DIR [--out DIR] [--compare] [--limit N] [--model NAME]
+    [--near-date question|YYYY-MM-DD]
 newsqa eval sentences FILE [--out DIR] [--limit N] [--model NAME]
 ```
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime
 import logging
 import sys
 from collections.abc import Callable
@@ -74,6 +76,15 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _near_date(text: str) -> str:
+    if text == "question":
+        return text
+    try:
+        return datetime.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected 'question' or a date as YYYY-MM-DD, not {text!r}") from None
+
+
 def add_eval_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``eval`` (with one sub-command per task) on the ``newsqa`` CLI's sub-parsers.
 
@@ -107,6 +118,13 @@ def add_eval_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPars
                 type=float,
                 metavar="P",
                 help="abstain below this confidence instead of the default (0 never abstains: for calibrating)",
+            )
+            sub.add_argument(
+                "--near-date",
+                type=_near_date,
+                metavar="WHEN",
+                help="prefer articles published shortly before a day: 'question' for each item's own `date` "
+                "field (items without one get no preference), or one YYYY-MM-DD for every item",
             )
             sub.add_argument(
                 "--allow-unknown-names",
@@ -173,14 +191,15 @@ def _new_conversation() -> object:
 
 def _runner(args: argparse.Namespace, new_conversation: Callable[[], object]) -> Callable[[QA], Result]:
     """Read the task's file now (so a malformed file fails before any model loads); run it per QA later."""
+    near = getattr(args, "near_date", None)
     if args.eval_task == "questions":
         questions = load_questions(args.file)[: args.limit]
-        return lambda qa: evaluate_questions(qa, questions)
+        return lambda qa: evaluate_questions(qa, questions, near=near)
     if args.eval_task == "conversations":
         cases = load_conversations(args.file)[: args.limit]
-        return lambda qa: evaluate_conversations(qa, cases, new_conversation)
+        return lambda qa: evaluate_conversations(qa, cases, new_conversation, near=near)
     unanswerable = load_unanswerable(args.file)[: args.limit]
-    return lambda qa: evaluate_unanswerable(qa, unanswerable)
+    return lambda qa: evaluate_unanswerable(qa, unanswerable, near=near)
 
 
 def _evaluate(
@@ -230,7 +249,10 @@ def run_eval(
         print(f"{args.eval_task}: {args.file}", file=out)
         print(format_table(results, primary), file=out)
         if args.out is not None:
-            files = write_report(args.out, results, primary, title=f"Input: `{args.file}`")
+            title = f"Input: `{args.file}`"
+            if getattr(args, "near_date", None):
+                title += f"; asked near the date: `{args.near_date}`"
+            files = write_report(args.out, results, primary, title=title)
             print(f"wrote {files.report.parent}/", file=out)
     except (EvalError, OSError) as exc:
         print(f"newsqa eval: error: {exc}", file=sys.stderr)

@@ -7,13 +7,16 @@
 
 ``answers``, the article id lists and ``turns`` must be non-empty (``candidates`` may be empty: TrecQA
 has such items, which count as all-negative): a question without a gold answer cannot be
-scored (put it in an unanswerable file instead). Extra fields are ignored and blank lines skipped.
+scored (put it in an unanswerable file instead). Questions, conversations and unanswerable questions
+may carry a ``date`` (the day asked, ``YYYY-MM-DD`` or ``YYYY/MM/DD``), used by ``--near-date question``.
+Other extra fields are ignored and blank lines skipped.
 Every ``load_*`` raises :class:`FormatError` naming ``path:line`` and the offending field for bad
 JSON, a missing or mistyped field, or a repeated id.
 """
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 from collections.abc import Callable, Iterator
@@ -51,6 +54,7 @@ class Question:
     question: str
     answers: tuple[str, ...]
     article_ids: tuple[str, ...]  # from ``article_ids_containing_answer``
+    date: str | None = None  # the day it was asked, YYYY-MM-DD (optional ``date`` field)
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,7 @@ class ConversationCase:
 
     id: str
     turns: tuple[Turn, ...]
+    date: str | None = None  # the day it was held, YYYY-MM-DD (optional ``date`` field)
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,7 @@ class UnanswerableQuestion:
 
     id: str
     question: str
+    date: str | None = None  # the day it was asked, YYYY-MM-DD (optional ``date`` field)
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,19 @@ class _Row:
         if not value.strip():
             raise self.fail(field, "must not be empty")
         return value
+
+    def date(self, field: str = "date") -> str | None:
+        """An optional date, ``YYYY-MM-DD`` or ``YYYY/MM/DD`` (the RealTime QA form), as ``YYYY-MM-DD``."""
+        value = self.data.get(field)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise self.fail(field, f"must be a date string, not {type(value).__name__}")
+        iso = value.strip().replace("/", "-")
+        try:
+            return datetime.date.fromisoformat(iso).isoformat()
+        except ValueError:
+            raise self.fail(field, f"must be a date as YYYY-MM-DD or YYYY/MM/DD, not {value!r}") from None
 
     def strings(self, field: str) -> tuple[str, ...]:
         """A non-empty list of strings."""
@@ -198,6 +217,7 @@ def _question(row: _Row) -> Question:
         question=row.text("question"),
         answers=row.answers(),
         article_ids=row.strings("article_ids_containing_answer"),
+        date=row.date(),
     )
 
 
@@ -206,11 +226,11 @@ def _turn(row: _Row) -> Turn:
 
 
 def _conversation(row: _Row) -> ConversationCase:
-    return ConversationCase(id=row.text("id"), turns=tuple(_turn(t) for t in row.objects("turns")))
+    return ConversationCase(id=row.text("id"), turns=tuple(_turn(t) for t in row.objects("turns")), date=row.date())
 
 
 def _unanswerable(row: _Row) -> UnanswerableQuestion:
-    return UnanswerableQuestion(id=row.text("id"), question=row.text("question"))
+    return UnanswerableQuestion(id=row.text("id"), question=row.text("question"), date=row.date())
 
 
 def _candidate(row: _Row) -> Candidate:

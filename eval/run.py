@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 
+from assistant.records import Filters
 from assistant.terms import is_name
 from eval.errors import ContractError, EvalError
 from eval.formats import ConversationCase, Question, SentenceQuestion, UnanswerableQuestion
@@ -37,7 +38,7 @@ from eval.metrics import (
 )
 
 if TYPE_CHECKING:
-    from assistant.records import Answer, Citation, Filters, Hit
+    from assistant.records import Answer, Citation, Hit
 
 __all__ = [
     "MRR_DEPTH",
@@ -52,6 +53,7 @@ __all__ = [
     "evaluate_questions",
     "evaluate_sentences",
     "evaluate_unanswerable",
+    "near_filters",
     "summarize_answers",
     "summarize_sentences",
 ]
@@ -201,9 +203,22 @@ class _Texts:
         )
 
 
-def _timed_ask(qa: QA, question: str, conversation: object, clock: Callable[[], float]) -> tuple[Answer, float]:
+def near_filters(near: str | None, asked: str | None) -> Filters | None:
+    """The filters an item is asked with: ``near`` is None (no date preference), ``"question"``
+    (prefer articles near the item's own ``date``, none when it has no date) or a ``YYYY-MM-DD``
+    day for every item."""
+    day = asked if near == "question" else near
+    return Filters(near_date=day) if day else None
+
+
+def _timed_ask(
+    qa: QA, question: str, conversation: object, clock: Callable[[], float], filters: Filters | None = None
+) -> tuple[Answer, float]:
     started = clock()
-    answer = qa.ask(question, conversation) if conversation is not None else qa.ask(question)
+    if filters is not None:
+        answer = qa.ask(question, conversation, filters)
+    else:
+        answer = qa.ask(question, conversation) if conversation is not None else qa.ask(question)
     return answer, (clock() - started) * 1000.0
 
 
@@ -323,21 +338,24 @@ def evaluate_questions(
     k: int = 10,
     *,
     search_k: int = 50,
+    near: str | None = None,
     clock: Callable[[], float] = time.perf_counter,
 ) -> Result:
     """Ask every question once and score retrieval and answers (see :func:`summarize_answers`).
 
     The article ranking is the distinct article ids of ``qa.search(question, k=search_k)`` in order
     (chunks, so ``search_k`` is set well above ``k`` to reach ``k`` distinct articles); latency times
-    ``qa.ask(question)`` alone, measured with ``clock`` (seconds).
+    ``qa.ask(question)`` alone, measured with ``clock`` (seconds). Both are given the filters of
+    :func:`near_filters`.
     """
     _check_depth(k, search_k)
     _require(questions, "questions")
     texts = _Texts(qa)
     records = []
     for done, q in enumerate(questions, start=1):
-        answer, latency = _timed_ask(qa, q.question, None, clock)
-        hits = qa.search(q.question, k=search_k)
+        filters = near_filters(near, q.date)
+        answer, latency = _timed_ask(qa, q.question, None, clock, filters)
+        hits = qa.search(q.question, k=search_k, filters=filters)
         records.append(
             _record(
                 ident=q.id,
@@ -370,6 +388,7 @@ def evaluate_conversations(
     k: int = 10,
     *,
     search_k: int = 50,
+    near: str | None = None,
     clock: Callable[[], float] = time.perf_counter,
 ) -> Result:
     """Ask each conversation's turns in order within one fresh ``new_conversation()``; score every turn.
@@ -378,7 +397,8 @@ def evaluate_conversations(
     article ranking searches ``Answer.query`` (the follow-up as the assistant resolved it), falling
     back to the turn's question when that is empty. Metrics are those of :func:`summarize_answers`
     over all turns, plus ``<key>_turn<i>`` per turn position, ``<key>_followup`` over turns 2 and
-    later, ``n_turn<i>``, ``n_followup`` and ``n_conversations``.
+    later, ``n_turn<i>``, ``n_followup`` and ``n_conversations``. Every turn is asked and searched
+    with the conversation's :func:`near_filters`.
     """
     _check_depth(k, search_k)
     _require(conversations, "conversations")
@@ -386,9 +406,10 @@ def evaluate_conversations(
     records = []
     for done, case in enumerate(conversations, start=1):
         conversation = new_conversation()
+        filters = near_filters(near, case.date)
         for position, turn in enumerate(case.turns, start=1):
-            answer, latency = _timed_ask(qa, turn.question, conversation, clock)
-            hits = qa.search(answer.query or turn.question, k=search_k)
+            answer, latency = _timed_ask(qa, turn.question, conversation, clock, filters)
+            hits = qa.search(answer.query or turn.question, k=search_k, filters=filters)
             records.append(
                 _record(
                     ident=f"{case.id}#{position}",
@@ -418,18 +439,20 @@ def evaluate_unanswerable(
     qa: QA,
     questions: Sequence[UnanswerableQuestion],
     *,
+    near: str | None = None,
     clock: Callable[[], float] = time.perf_counter,
 ) -> Result:
     """Ask questions the corpus cannot answer; abstaining is right, so ``abstain_rate`` should be high.
 
     Metrics: ``n``, ``abstain_rate``, ``citation_validity``, ``n_citations``, ``latency_p50_ms``,
-    ``latency_p95_ms``, ``latency_mean_ms``. No search is scored.
+    ``latency_p95_ms``, ``latency_mean_ms``. No search is scored. Questions are asked with the
+    filters of :func:`near_filters`.
     """
     _require(questions, "unanswerable questions")
     texts = _Texts(qa)
     records = []
     for done, q in enumerate(questions, start=1):
-        answer, latency = _timed_ask(qa, q.question, None, clock)
+        answer, latency = _timed_ask(qa, q.question, None, clock, near_filters(near, q.date))
         records.append(
             _record(
                 ident=q.id,

@@ -1,7 +1,7 @@
 import pytest
 
 from assistant.records import Filters
-from assistant.retrieve import FusionWeights, fuse
+from assistant.retrieve import FusionWeights, date_preference, day_number, fuse
 
 
 def test_fuse_matches_hand_computed_rrf() -> None:
@@ -15,6 +15,33 @@ def test_fuse_matches_hand_computed_rrf() -> None:
 def test_bad_weights_are_refused() -> None:
     with pytest.raises(ValueError):
         FusionWeights(bm25=0, dense=0)
+    with pytest.raises(ValueError, match="near_floor"):
+        FusionWeights(near_floor=1.5)
+    with pytest.raises(ValueError, match="half-lives"):
+        FusionWeights(near_half_life_days=0)
+
+
+def test_day_number_reads_iso_and_slashed_dates() -> None:
+    assert day_number("2022-06-10") == day_number("2022/06/10") == day_number("2022-06-10T08:00:00Z")
+    assert day_number("2022-06-11") == day_number("2022-06-10") + 1  # type: ignore[operator]
+    assert day_number("June 2022") is None and day_number(None) is None
+
+
+def test_date_preference_favours_the_days_just_before_the_reference() -> None:
+    day = 1000
+    days = {1: day, 2: day - 14, 3: day + 14, 4: None, 5: day - 140}
+    out = date_preference({i: 1.0 for i in days}, days, day, half_life=14, floor=0.4, after=3)
+    assert out[1] == pytest.approx(1.0)
+    assert out[2] == pytest.approx(0.4 + 0.6 * 0.5)  # one half-life before
+    assert out[3] == pytest.approx(0.4 + 0.6 * 0.125)  # after the day, ages three times as fast
+    assert out[4] == pytest.approx(0.4)  # undated: the floor
+    assert 0.4 < out[5] < out[3]
+    assert date_preference({1: 2.0}, days, day, 14, 1.0, 3) == {1: 2.0}  # floor 1: no preference
+
+
+def test_a_malformed_near_date_is_refused() -> None:
+    with pytest.raises(ValueError, match="near_date"):
+        Filters(near_date="10 June 2022")
 
 
 def test_search_finds_the_right_article(small_assistant) -> None:  # type: ignore[no-untyped-def]
@@ -47,3 +74,12 @@ def test_prefer_recent_ranks_newer_articles_higher(small_assistant) -> None:  # 
     recent = small_assistant.search("Riverton", k=10, filters=Filters(prefer_recent=True))
     assert {h.article_id for h in plain} == {h.article_id for h in recent}
     assert recent[0].date == max(h.date for h in recent)
+
+
+def test_near_date_ranks_articles_from_just_before_it_first(small_assistant) -> None:  # type: ignore[no-untyped-def]
+    query = "Riverton library bridge team"
+    plain = small_assistant.search(query, k=10)
+    for near, first in (("2020-11-25", "a3"), ("2021-03-05", "a1"), ("2021-05-12", "a2")):
+        hits = small_assistant.search(query, k=10, filters=Filters(near_date=near))
+        assert {h.article_id for h in hits} == {h.article_id for h in plain}  # it reorders, never filters
+        assert hits[0].article_id == first, near

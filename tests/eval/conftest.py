@@ -56,9 +56,11 @@ class FakeQA:
     scripts: dict[str, Script]
     searches: list[tuple[str, int]] = field(default_factory=list)
     asked: list[tuple[str, Any]] = field(default_factory=list)
+    filters: list[tuple[str, Filters | None]] = field(default_factory=list)  # ("ask"|"search", filters)
 
     def ask(self, question: str, conversation: Any = None, filters: Filters | None = None) -> Answer:
         self.asked.append((question, conversation))
+        self.filters.append(("ask", filters))
         query = question
         if conversation is not None:
             if conversation:
@@ -71,6 +73,7 @@ class FakeQA:
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
         self.searches.append((query, k))
+        self.filters.append(("search", filters))
         return [hit(a, i) for i, a in enumerate(self.scripts[query].chunks)][:k]
 
     def article_text(self, article_id: str) -> str:

@@ -102,6 +102,8 @@ def test_index_is_required_except_for_sentences(task: str, capsys: pytest.Captur
         ["eval", "questions", "f.jsonl", "--index", "ix", "--limit", "many"],
         ["eval", "paragraphs", "f.jsonl"],
         ["eval", "sentences"],
+        ["eval", "questions", "f.jsonl", "--index", "ix", "--near-date", "soon"],
+        ["eval", "sentences", "f.jsonl", "--near-date", "question"],  # no index, nothing to prefer
     ],
 )
 def test_bad_arguments_exit_with_usage(argv: list[str]) -> None:
@@ -178,6 +180,17 @@ def test_conversations_use_fresh_conversations(tmp_path: Path, kit: Any) -> None
     assert run_eval(args, load_qa=lambda *a: qa, new_conversation=new_conversation, stdout=stdout) == 0
     assert made == [[kit.Q1], [kit.Q1]]
     assert "| answer@1_turn1 | 1.000 |" in stdout.getvalue()
+
+
+def test_near_date_question_asks_each_question_near_its_own_date(tmp_path: Path, fake_qa: Any) -> None:
+    path = write_jsonl(tmp_path / "q.jsonl", [{**QUESTION_ROWS[0], "date": "2022/06/10"}, QUESTION_ROWS[1]])
+    args = newsqa_parser().parse_args(
+        ["eval", "questions", str(path), "--index", "ix", "--near-date", "question", "--out", str(tmp_path / "o")]
+    )
+    assert run_eval(args, load_qa=lambda *a: fake_qa, stdout=io.StringIO()) == 0
+    dates = [f.near_date if f else None for _, f in fake_qa.filters]
+    assert dates == ["2022-06-10", "2022-06-10", None, None]
+    assert "asked near the date: `question`" in (tmp_path / "o" / "report.md").read_text()
 
 
 def test_default_mode_is_the_default_settings() -> None:

@@ -70,6 +70,15 @@ def test_load_conversations(tmp_path: Path) -> None:
     ]
 
 
+def test_dates_are_optional_and_read_in_either_form(tmp_path: Path) -> None:
+    questions = load_questions(write(tmp_path, {**QUESTION, "date": "2022/06/10"}, {**QUESTION, "id": "q2"}))
+    assert [q.date for q in questions] == ["2022-06-10", None]
+    path = write(tmp_path, {"id": "c1", "turns": TURNS, "date": "2022-06-10"})
+    assert load_conversations(path)[0].date == "2022-06-10"
+    path = write(tmp_path, {"id": "u1", "question": "Why?", "date": "2023-01-02"})
+    assert load_unanswerable(path) == [UnanswerableQuestion("u1", "Why?", "2023-01-02")]
+
+
 def test_load_unanswerable(tmp_path: Path) -> None:
     path = write(tmp_path, {"id": "u1", "question": "Who won the 2040 election?"}, {"id": "u2", "question": "Why?"})
     assert load_unanswerable(path) == [
@@ -177,6 +186,8 @@ def test_missing_file_is_an_os_error(tmp_path: Path) -> None:
         (load_unanswerable, [{"id": "u1", "question": "Why?"}, {"id": "u2", "question": ""}], ":2:",
          "'question' must not be empty"),
         (load_unanswerable, ["", "", "not json"], ":3:", "not valid JSON"),
+        (load_questions, [QUESTION, {**QUESTION, "id": "q2", "date": "June 10"}], ":2:", "'date' must be a date"),
+        (load_conversations, [{"id": "c1", "turns": TURNS, "date": 20220610}], ":1:", "'date' must be a date string"),
         (load_sentences, [{**SENTENCES, "candidates": "Skaters must be 17."}], ":1:", "'candidates' must be a list"),
         (load_sentences, [{k: v for k, v in SENTENCES.items() if k != "question"}], ":1:", "'question' is missing"),
         (load_sentences, [{**SENTENCES, "candidates": [{"sentence": "x", "label": "1"}]}], ":1:",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from assistant.records import Filters
 from eval.errors import ContractError, EvalError
 from eval.formats import (
     Candidate,
@@ -25,6 +27,7 @@ from eval.run import (
     evaluate_questions,
     evaluate_sentences,
     evaluate_unanswerable,
+    near_filters,
 )
 
 L2 = math.log2(3)
@@ -208,6 +211,34 @@ def test_evaluate_unanswerable_rewards_abstaining(kit: Any) -> None:
     assert (u1.correct, u2.correct) == (True, False)
     assert u1.retrieved_article_ids == ("a1", "a2")  # what it looked at before abstaining
     assert qa.searches == []  # no search is scored for unanswerable questions
+
+
+def test_near_filters() -> None:
+    assert near_filters(None, "2022-06-10") is None
+    assert near_filters("question", "2022-06-10") == Filters(near_date="2022-06-10")
+    assert near_filters("question", None) is None  # an undated item gets no preference
+    one_day = Filters(near_date="2022-01-03")
+    assert near_filters("2022-01-03", None) == near_filters("2022-01-03", "2022-06-10") == one_day
+
+
+def test_near_dates_reach_both_ask_and_search(fake_qa: Any, questions: list[Question]) -> None:
+    dated = [dataclasses.replace(questions[0], date="2022-06-10"), *questions[1:]]
+    evaluate_questions(fake_qa, dated, near="question")
+    near = Filters(near_date="2022-06-10")
+    assert fake_qa.filters == [("ask", near), ("search", near)] + [("ask", None), ("search", None)] * 2
+    fake_qa.filters.clear()
+    evaluate_questions(fake_qa, dated)  # without ``near`` the dates are ignored
+    assert [f for _, f in fake_qa.filters] == [None] * 6
+
+
+def test_near_dates_hold_for_a_whole_conversation_and_for_unanswerable_questions(kit: Any) -> None:
+    qa = kit.FakeQA({kit.Q1: kit.Script(["a1"]), f"{kit.Q1} And why?": kit.Script(["a2"])})
+    case = ConversationCase("c1", (Turn(kit.Q1, ("x",), ("a1",)), Turn("And why?", ("y",), ("a2",))), "2022-06-10")
+    evaluate_conversations(qa, [case], list, near="question")
+    assert {f for _, f in qa.filters} == {Filters(near_date="2022-06-10")} and len(qa.filters) == 4
+    qa.filters.clear()
+    evaluate_unanswerable(qa, [UnanswerableQuestion("u1", kit.Q1)], near="2023-01-31")
+    assert qa.filters == [("ask", Filters(near_date="2023-01-31"))]
 
 
 def item(ident: str, *candidates: tuple[str, int]) -> SentenceQuestion:

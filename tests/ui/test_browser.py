@@ -1,7 +1,7 @@
 """The chat in headless Chromium against the real app (``python app.py``) over the UI fixture corpus.
 
 One story across the tests, in file order: a cited answer and its source, a follow-up, a source
-filter, a new conversation, a hostile article that must stay inert text, uploads (one under a file
+filter, a date preference, a new conversation, a hostile article that must stay inert text, uploads (one under a file
 name made of markup) that grow the index without a restart, and two users at once. Every wait is
 on a condition in the page; any browser dialog fails the test (the payloads all call ``alert``).
 """
@@ -153,6 +153,13 @@ def test_source_filter_limits_the_next_answer(chat: Chat) -> None:
     assert cited and all("Valley Ledger" in text for text in cited), cited
     assert "Northgate Courier" not in answer.inner_text()
     chat.shot("03-source-filter")
+
+
+def test_near_date_is_named_in_the_answer(chat: Chat) -> None:
+    chat.page.locator("#near-date input").fill("2023-01-10")
+    answer = chat.ask("Why was the Gull Island ferry service suspended?")
+    expect(answer).to_contain_text("Ranked the articles published shortly before 2023-01-10 first.")
+    expect(answer).not_to_contain_text("Searched only articles")  # a preference restricts nothing
 
 
 def test_hostile_article_shows_its_markup_as_text_and_runs_nothing(chat: Chat) -> None:

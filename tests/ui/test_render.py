@@ -13,6 +13,7 @@ import pytest
 from app import (
     NO_ANSWER,
     describe_filters,
+    describe_preferences,
     esc,
     example_questions,
     highlighted_paragraphs,
@@ -314,6 +315,13 @@ def test_parse_filters() -> None:
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
         parse_filters("March 2021", None, None, False)
     assert describe_filters(Filters()) == ""
+    assert parse_filters("", "", [], False, " 2022-06-10 ") == Filters(near_date="2022-06-10")
+    with pytest.raises(ValueError, match="Near date"):
+        parse_filters("", "", [], False, "last week")
+    assert describe_filters(Filters(near_date="2022-06-10", prefer_recent=True)) == ""  # they restrict nothing
+    assert describe_preferences(Filters(near_date="2022-06-10")) == "published shortly before 2022-06-10"
+    assert describe_preferences(Filters(near_date="2022-06-10", prefer_recent=True)).endswith(" and the newest")
+    assert describe_preferences(Filters(sources=("A",))) == ""
 
 
 def test_upload_report_names_files_not_server_paths() -> None:
