@@ -21,7 +21,8 @@ from eval.report import format_metric
 __all__ = ["compose", "main"]
 
 YEARS = ("2022", "2023")
-QUESTION_KEYS = ("n", "recall@1", "recall@5", "recall@10", "mrr", "ndcg@10", "answer@1", "answer@3",
+QUESTION_KEYS = ("n", "recall@1", "recall@5", "recall@10", "text_recall@1", "text_recall@5", "text_recall@10",
+                 "mrr", "ndcg@10", "answer@1", "answer@3",
                  "citation_validity", "abstain_rate", "abstain_unknown_names_rate", "abstain_unknown_words_rate",
                  "abstain_uncovered_rate", "latency_p50_ms", "latency_p95_ms")
 CONVERSATION_KEYS = ("n", "recall@5", "answer@1", "answer@3", "answer@1_turn1", "answer@1_followup",
@@ -97,6 +98,14 @@ def compose(runs: Path) -> str:
         parts += [f"## RealtimeQA {year}: questions, ablation (`newsqa eval questions ... --compare`)", ""]
         parts += _ablation(metrics, QUESTION_KEYS) if metrics else [f"(not run: no `questions-{year}` run in {runs})"]
         parts += [""]
+    parts += ["## RealtimeQA: each question asked near its quiz date (`newsqa eval questions ... --near-date question`)",
+              "",
+              "The same questions, each preferring articles published shortly before the day the quiz asked it",
+              "(`Filters.near_date`), as a user asking about that week's news would set it. Beside them, the",
+              "unanswerable questions asked near the middle quiz date of the year",
+              "(`newsqa eval unanswerable ... --near-date <date>`, the date in the run's report).", ""]
+    parts += _by_year(runs, "questions-near", QUESTION_KEYS) + [""]
+    parts += _by_year(runs, "unanswerable-near", UNANSWERABLE_KEYS) + [""]
     parts += ["## Multi-turn conversations (`newsqa eval conversations eval/data/conversations_<year>.jsonl`)", ""]
     parts += _by_year(runs, "conversations", CONVERSATION_KEYS) + [""]
     parts += ["## Topic shifts (`scripts/topic_shift.py`, then `newsqa eval conversations`)", "",

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MRR_DEPTH",
+    "TEXT_RECALL_DEPTH",
     "QA",
     "QuestionRecord",
     "QuotedSentence",
@@ -64,6 +65,9 @@ Task = Literal["questions", "conversations", "unanswerable", "sentences"]
 
 MRR_DEPTH = 20
 """``mrr`` is MRR@20 over articles, the cut-off of the RealTime QA baseline in ``data/README.md``."""
+
+TEXT_RECALL_DEPTH = 10
+"""How many retrieved articles are read for ``text_recall@k`` (so k goes up to 10)."""
 
 _PROGRESS_EVERY = 25
 
@@ -136,6 +140,9 @@ class QuestionRecord:
     turn: int | None = None  # 1-based position in its conversation
     unknown_terms: tuple[str, ...] = ()  # words of the question no indexed article contains
     uncovered_terms: tuple[str, ...] = ()  # words of the question the closest article lacks (an abstention)
+    # 1-based rank of the first retrieved article whose text holds an answer string, listed as
+    # relevant or not (within the top TEXT_RECALL_DEPTH; None for unanswerable questions)
+    first_answer_article_rank: int | None = None
 
 
 @dataclass(frozen=True)
@@ -188,14 +195,18 @@ class _Texts:
         self._qa = qa
         self._cache: dict[str, str | None] = {}
 
-    def valid(self, citation: Citation) -> bool:
-        if citation.article_id not in self._cache:
+    def text(self, article_id: str) -> str | None:
+        """The article's text, or None (logged) for an id the assistant does not know."""
+        if article_id not in self._cache:
             try:
-                self._cache[citation.article_id] = self._qa.article_text(citation.article_id)
+                self._cache[article_id] = self._qa.article_text(article_id)
             except LookupError:
-                logger.warning("citation names unknown article %r", citation.article_id)
-                self._cache[citation.article_id] = None
-        text = self._cache[citation.article_id]
+                logger.warning("unknown article %r", article_id)
+                self._cache[article_id] = None
+        return self._cache[article_id]
+
+    def valid(self, citation: Citation) -> bool:
+        text = self.text(citation.article_id)
         return (
             text is not None
             and 0 <= citation.start <= citation.end
@@ -257,14 +268,16 @@ def _record(
             )
         )
     hit_rank = next((q.rank for q in quoted if q.has_answer), None)
+    articles = tuple(dedupe(retrieved))
     return QuestionRecord(
         id=ident,
         question=question,
         query=answer.query,
         answers=answers,
         relevant_article_ids=relevant,
-        retrieved_article_ids=tuple(dedupe(retrieved)),
+        retrieved_article_ids=articles,
         first_relevant_rank=first_relevant_rank(retrieved, relevant) if relevant else None,
+        first_answer_article_rank=_first_answer_article(articles, answers, texts) if answers else None,
         is_answer=answer.is_answer,
         confidence=float(answer.confidence),
         sentences=tuple(quoted),
@@ -278,6 +291,15 @@ def _record(
         unknown_terms=tuple(getattr(answer, "unknown_terms", ())),
         uncovered_terms=tuple(getattr(answer, "uncovered_terms", ())),
     )
+
+
+def _first_answer_article(articles: Sequence[str], answers: Sequence[str], texts: _Texts) -> int | None:
+    """1-based rank of the first of the top ``TEXT_RECALL_DEPTH`` articles whose text holds an answer string."""
+    for rank, article_id in enumerate(articles[:TEXT_RECALL_DEPTH], start=1):
+        text = texts.text(article_id)
+        if text is not None and answer_in(text, answers):
+            return rank
+    return None
 
 
 def _progress(task: str, done: int, total: int) -> None:
@@ -317,13 +339,23 @@ def summarize_answers(records: Sequence[QuestionRecord], k: int = 10) -> dict[st
     Keys: ``n``, ``recall@1`` .. ``recall@k`` (QA-style: any relevant article in the top j), ``mrr``
     (MRR@20), ``ndcg@k``, ``answer@1``, ``answer@3`` (an answer string in the top 1 / 3 quoted
     sentences), ``citation_validity``, ``n_citations``, ``abstain_rate``, ``latency_p50_ms``,
-    ``latency_p95_ms``, ``latency_mean_ms``. Raises ValueError on no records.
+    ``latency_p95_ms``, ``latency_mean_ms``; and ``text_recall@1``, ``@5``, ``@10``: the share whose
+    top 1 / 5 / 10 retrieved articles include one whose text holds an answer string, whether the
+    question file lists that article or not (RealTime QA lists only articles of the question's own
+    search results, so ``recall@k`` misses relevant articles found elsewhere in the corpus; this
+    key counts them, along with any article that merely mentions a short answer). Raises
+    ValueError on no records.
     """
     if not records:
         raise ValueError("no records to summarise.")
     metrics = {"n": float(len(records))}
     for j in range(1, k + 1):
         metrics[f"recall@{j}"] = mean(recall_at_k(r.retrieved_article_ids, r.relevant_article_ids, j) for r in records)
+    for j in (1, 5, 10):
+        metrics[f"text_recall@{j}"] = mean(
+            1.0 if r.first_answer_article_rank is not None and r.first_answer_article_rank <= j else 0.0
+            for r in records
+        )
     metrics["mrr"] = mean(reciprocal_rank(r.retrieved_article_ids, r.relevant_article_ids, MRR_DEPTH) for r in records)
     metrics[f"ndcg@{k}"] = mean(ndcg_at_k(r.retrieved_article_ids, r.relevant_article_ids, k) for r in records)
     for j in (1, 3):

@@ -3,7 +3,7 @@
 # index, with the ordinary `newsqa ingest`), run every evaluation (questions with the ablation,
 # conversations, topic shifts, unanswerable, TrecQA dev) and the benchmarks, then compose
 # eval/RESULTS.md. Takes about two and a half hours on 2 cores, 85 minutes of it embedding the two
-# corpora; about 20 minutes with both indexes built and BENCH_INGEST=0. Indexes already built are
+# corpora; about 25 minutes with both indexes built and BENCH_INGEST=0. Indexes already built are
 # reused (an unchanged corpus embeds nothing). The ingest
 # benchmark builds the 2022 index from scratch (it is an ordinary ingest, timed); set BENCH_INGEST=0
 # to skip it and keep an existing 2022 index.
@@ -26,6 +26,13 @@ for year in 2022 2023; do
     $newsqa eval questions "$DATA/realtimeqa/questions_$year.jsonl" --index "$index" --compare --out "$OUT/questions-$year"
     $newsqa eval conversations "eval/data/conversations_$year.jsonl" --index "$index" --out "$OUT/conversations-$year"
     $newsqa eval unanswerable eval/data/unanswerable.jsonl --index "$index" --out "$OUT/unanswerable-$year"
+    # The same, each question asked near its quiz date; the unanswerable ones near the year's middle quiz date.
+    $newsqa eval questions "$DATA/realtimeqa/questions_$year.jsonl" --index "$index" --near-date question \
+        --out "$OUT/questions-near-$year"
+    middle=$(.venv/bin/python -c 'import json, sys; d = sorted(json.loads(l)["date"] for l in open(sys.argv[1]))
+print(d[len(d) // 2].replace("/", "-"))' "$DATA/realtimeqa/questions_$year.jsonl")
+    $newsqa eval unanswerable eval/data/unanswerable.jsonl --index "$index" --near-date "$middle" \
+        --out "$OUT/unanswerable-near-$year"
     .venv/bin/python scripts/topic_shift.py "$DATA/realtimeqa/questions_$year.jsonl" > "$OUT/topic-shift-$year.jsonl"
     $newsqa eval conversations "$OUT/topic-shift-$year.jsonl" --index "$index" --out "$OUT/topic-shift-$year"
 done

@@ -19,8 +19,11 @@ def test_compose_lays_out_each_run_and_says_what_was_not_run(tmp_path: Path) -> 
                                                 "hybrid+rerank/n": 522})
     write_metrics(tmp_path / "unanswerable-2023", {"n": 127, "abstain_rate": 0.5, "abstain_unknown_names_rate": 0.25})
     write_metrics(tmp_path / "topic-shift-2022", {"n_followup": 261, "answer@3_followup": 0.65})
+    write_metrics(tmp_path / "questions-near-2022", {"n": 522, "recall@5": 0.912, "text_recall@5": 0.95})
     (tmp_path / "bench-ask-2022.txt").write_text("p50 123 ms\n", encoding="utf-8")
     page = compose(tmp_path)
+    near = page[page.index("asked near its quiz date") :]
+    assert "| metric | 2022 |" in near and "| recall@5 | 0.912 |" in near and "| text_recall@5 | 0.950 |" in near
     assert "| metric | bm25 | hybrid+rerank |" in page and "| recall@5 | 0.874 | 0.879 |" in page
     assert "(not run: no `questions-2023` run in" in page
     assert "| metric | 2023 |" in page and "| abstain_unknown_names_rate | 0.250 |" in page

@@ -48,6 +48,9 @@ def test_evaluate_questions_metrics_by_hand(question_result: Result) -> None:
     assert m["answer@1"] == pytest.approx(1 / 3)
     assert m["answer@3"] == pytest.approx(2 / 3)
     assert m["abstain_rate"] == pytest.approx(1 / 3)
+    # article texts holding an answer: q1's a1 at 2, q2's a3 at 1, q3 none
+    assert m["text_recall@1"] == pytest.approx(1 / 3)
+    assert m["text_recall@5"] == m["text_recall@10"] == pytest.approx(2 / 3)
     # citations: q1 two plus one also_reported_by, all valid; q2 one, off by one
     assert m["n_citations"] == 4
     assert m["citation_validity"] == pytest.approx(3 / 4)
@@ -77,6 +80,15 @@ def test_evaluate_questions_records(question_result: Result) -> None:
         False,
     )
     assert [r.latency_ms for r in (r1, r2, r3)] == pytest.approx([10, 20, 60])
+
+
+def test_text_recall_counts_an_unlisted_article_that_holds_the_answer(kit: Any) -> None:
+    qa = kit.FakeQA({kit.Q1: kit.Script(["gone", "a2", "a1"])})  # "gone": an id the assistant no longer knows
+    result = evaluate_questions(qa, [Question("q1", kit.Q1, ("Hong Kong",), ("a5",))])
+    (record,) = result.records
+    assert (record.first_relevant_rank, record.first_answer_article_rank) == (None, 3)
+    assert result.metrics["recall@5"] == 0.0 and result.metrics["text_recall@1"] == 0.0
+    assert result.metrics["text_recall@5"] == 1.0
 
 
 def test_evaluate_questions_searches_deep_enough(fake_qa: Any, questions: list[Question], kit: Any) -> None:
