@@ -98,7 +98,7 @@ def compose(runs: Path) -> str:
         parts += [f"## RealtimeQA {year}: questions, ablation (`newsqa eval questions ... --compare`)", ""]
         parts += _ablation(metrics, QUESTION_KEYS) if metrics else [f"(not run: no `questions-{year}` run in {runs})"]
         parts += [""]
-    parts += ["## RealtimeQA: each question asked near its quiz date (`newsqa eval questions ... --near-date question`)",
+    parts += ["## RealtimeQA: questions asked near their quiz date (`newsqa eval questions ... --near-date question`)",
               "",
               "The same questions, each preferring articles published shortly before the day the quiz asked it",
               "(`Filters.near_date`), as a user asking about that week's news would set it. Beside them, the",

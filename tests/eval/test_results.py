@@ -22,7 +22,7 @@ def test_compose_lays_out_each_run_and_says_what_was_not_run(tmp_path: Path) -> 
     write_metrics(tmp_path / "questions-near-2022", {"n": 522, "recall@5": 0.912, "text_recall@5": 0.95})
     (tmp_path / "bench-ask-2022.txt").write_text("p50 123 ms\n", encoding="utf-8")
     page = compose(tmp_path)
-    near = page[page.index("asked near its quiz date") :]
+    near = page[page.index("asked near their quiz date") :]
     assert "| metric | 2022 |" in near and "| recall@5 | 0.912 |" in near and "| text_recall@5 | 0.950 |" in near
     assert "| metric | bm25 | hybrid+rerank |" in page and "| recall@5 | 0.874 | 0.879 |" in page
     assert "(not run: no `questions-2023` run in" in page
