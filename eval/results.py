@@ -103,7 +103,7 @@ def compose(runs: Path) -> str:
               "The same questions, each preferring articles published shortly before the day the quiz asked it",
               "(`Filters.near_date`), as a user asking about that week's news would set it. Beside them, the",
               "unanswerable questions asked near the middle quiz date of the year",
-              "(`newsqa eval unanswerable ... --near-date <date>`, the date in the run's report).", ""]
+              "(`newsqa eval unanswerable ... --near-date <date>`: 2022-09-16 and 2023-05-26).", ""]
     parts += _by_year(runs, "questions-near", QUESTION_KEYS) + [""]
     parts += _by_year(runs, "unanswerable-near", UNANSWERABLE_KEYS) + [""]
     parts += ["## Multi-turn conversations (`newsqa eval conversations eval/data/conversations_<year>.jsonl`)", ""]
