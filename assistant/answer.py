@@ -83,16 +83,23 @@ def build_answer(
     max_sentences: int,
     min_confidence: float,
     follow_scores: np.ndarray | None = None,
+    order_scores: np.ndarray | None = None,
 ) -> Answer:
     """The best ``max_sentences`` sentences by score, near-duplicates merged (the merged ones become
     ``also_reported_by``). Below ``min_confidence`` for the best sentence, the answer abstains.
-    ``follow_scores``, when given, orders the sentences after the best one (which, and the
-    confidence, still come from ``scores``)."""
+    ``order_scores``, when given, orders the sentences instead of ``scores``, the best one being
+    the first of that order whose own score reaches ``min_confidence`` (so whether the answer
+    abstains is the same either way); ``follow_scores`` orders those after the best one. Each
+    sentence's score, and the confidence (the best sentence's), come from ``scores``."""
 
     def by(values: np.ndarray) -> list[int]:
         return sorted(range(len(found)), key=lambda i: (-float(values[i]), found[i].passage_rank, found[i].span.start))
 
     order = by(scores)
+    if order_scores is not None and order:
+        ordered = by(order_scores)
+        best = next((i for i in ordered if scores[i] >= min_confidence), order[0])
+        order = [best, *(i for i in ordered if i != best)]
     if follow_scores is not None and order:
         order = [order[0], *(i for i in by(follow_scores) if i != order[0])]
     groups: dict[str, list[int]] = {}

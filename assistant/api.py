@@ -153,12 +153,16 @@ class Assistant:
                 threshold = self.settings.min_confidence
                 if not covered:
                     threshold = max(threshold, self.settings.uncovered_min_confidence)
-                # The sentences after the best one rather come from articles on the question's subject.
+                # A date preference that ordered the passages orders their sentences too (the
+                # confidence stays the chosen sentence's own score), and the sentences after the
+                # best one rather come from articles on the question's subject.
+                factors = self.retriever.date_factors([c.hit.date for c in found], filters)
+                ranked = scores if factors is None else (scores * factors).astype(scores.dtype)
                 follow = None if support is None else _off_subject_scaled(
-                    scores, found, support.naming, self.settings.off_subject_weight
+                    ranked, found, support.naming, self.settings.off_subject_weight
                 )
                 answer = build_answer(
-                    question, query, found, scores, hits, self.settings.max_sentences, threshold, follow
+                    question, query, found, scores, hits, self.settings.max_sentences, threshold, follow, ranked
                 )
                 if not answer.is_answer and not covered and support is not None:
                     answer = replace(answer, uncovered_terms=support.missing)

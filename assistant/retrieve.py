@@ -16,7 +16,7 @@ from index.lexical import LexicalIndex
 from index.store import ChunkRecord, IndexStore
 from index.vectors import search_faiss
 
-__all__ = ["FusionWeights", "Retriever", "date_preference", "day_number", "fuse"]
+__all__ = ["FusionWeights", "Retriever", "date_factor", "date_preference", "day_number", "fuse"]
 
 logger = logging.getLogger(__name__)
 
@@ -132,34 +132,46 @@ class Retriever:
         return hits, dict(lexical), dict(dense)
 
     def _prefer_dates(self, scores: dict[int, float], filters: Filters) -> dict[int, float]:
-        days = {r.id: day_number(r.date) for r in self.store.chunks(list(scores))}
+        records = self.store.chunks(list(scores))
+        factors = self.date_factors([r.date for r in records], filters)
+        if factors is None:
+            return scores
+        scale = {r.id: float(f) for r, f in zip(records, factors, strict=True)}
+        return {c: s * scale.get(c, 1.0) for c, s in scores.items()}
+
+    def date_factors(self, dates: Sequence[str | None], filters: Filters | None) -> np.ndarray | None:
+        """What the date preferences of ``filters`` scale a score dated each of ``dates`` by (see
+        :class:`FusionWeights`), or None when they prefer no date."""
+        if filters is None or not (filters.prefer_recent or filters.near_date):
+            return None
+        days = [day_number(d) for d in dates]
+        out = np.ones(len(days))
         w = self.weights
         if filters.prefer_recent and (newest := day_number(self.store.stats().date_max)) is not None:
-            scores = date_preference(scores, days, newest, w.recency_half_life_days, 0.5, 1.0)
+            out *= [date_factor(d, newest, w.recency_half_life_days, 0.5, 1.0) for d in days]
         if filters.near_date:
             near = day_number(filters.near_date)
             assert near is not None  # Filters checked it
-            scores = date_preference(scores, days, near, w.near_half_life_days, w.near_floor, w.near_after)
-        return scores
+            out *= [date_factor(d, near, w.near_half_life_days, w.near_floor, w.near_after) for d in days]
+        return out
+
+
+def date_factor(day: int | None, reference: int, half_life: float, floor: float, after: float) -> float:
+    """``floor + (1 - floor) * 0.5 ** (age / half_life)``, the age in days before ``reference``, or
+    ``after`` times the days after it; ``floor`` for an undated item (see :class:`FusionWeights`)."""
+    if day is None:
+        return floor
+    age = reference - day if day <= reference else (day - reference) * after
+    return floor + (1.0 - floor) * 0.5 ** (age / half_life)
 
 
 def date_preference(
     scores: dict[int, float], days: dict[int, int | None], reference: int, half_life: float, floor: float,
     after: float,
 ) -> dict[int, float]:
-    """``scores`` scaled by how close each item's day is to ``reference`` (see :class:`FusionWeights`).
-
-    ``days`` maps item ids to day ordinals (None or missing: undated, scaled by ``floor``).
-    """
-    out = {}
-    for item, score in scores.items():
-        day = days.get(item)
-        if day is None:
-            out[item] = score * floor
-            continue
-        age = reference - day if day <= reference else (day - reference) * after
-        out[item] = score * (floor + (1.0 - floor) * 0.5 ** (age / half_life))
-    return out
+    """``scores`` times each item's :func:`date_factor`; ``days`` maps item ids to day ordinals
+    (None or missing: undated)."""
+    return {i: s * date_factor(days.get(i), reference, half_life, floor, after) for i, s in scores.items()}
 
 
 def day_number(text: str | None) -> int | None:

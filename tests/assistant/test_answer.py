@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from assistant.answer import build_answer, candidates, near_duplicate_key
 from assistant.records import Hit
@@ -80,6 +81,22 @@ def test_follow_scores_order_the_sentences_after_the_best_only() -> None:
     assert [s.text for s in answer.sentences] == [texts[0], texts[3], texts[1]]
     assert answer.confidence == plain.confidence == np.float32(0.9)
     assert len(answer.sentences[0].also_reported_by) == 1  # the wire copy still merged into the best
+
+
+def test_order_scores_choose_the_best_among_the_confident_and_its_own_score_is_the_confidence() -> None:
+    hits = [hit("a", ARTICLE_A, 0, len(ARTICLE_A), 1), hit("b", ARTICLE_B, 0, len(ARTICLE_B), 2)]
+    found = candidates(hits)
+    texts = [c.span.sentence for c in found]
+    scores = np.array([0.9, 0.7, 0.85, 0.6], np.float32)
+    order = np.array([0.3, 0.5, 0.2, 0.55], np.float32)  # e.g. the scores times a date preference
+    answer = build_answer("q", "q", found, scores, hits, 3, 0.65, order_scores=order)
+    # texts[3] leads the order but is below the threshold: the first confident one is texts[1]
+    assert [s.text for s in answer.sentences] == [texts[1], texts[3], texts[0]]
+    assert [s.score for s in answer.sentences] == pytest.approx([0.7, 0.6, 0.9])
+    assert answer.confidence == pytest.approx(0.7) and answer.is_answer
+    # when none is confident enough, it abstains exactly as without order_scores
+    low = build_answer("q", "q", found, scores, hits, 3, 0.95, order_scores=order)
+    assert not low.is_answer and low.confidence == pytest.approx(0.9)
 
 
 def test_no_candidates_is_an_abstention() -> None:

@@ -178,3 +178,26 @@ def test_off_subject_weight_must_be_a_share() -> None:
 
     with pytest.raises(ValueError, match="off_subject_weight"):
         AskSettings(off_subject_weight=1.5)
+
+
+def test_a_near_date_also_chooses_the_sentence_quoted_first(tmp_path: Path) -> None:
+    from assistant.records import AskSettings, Filters
+    from tests.assistant.conftest import OverlapScorer
+
+    embedder = _indexed(tmp_path, [
+        {"id": "old", "title": "Riverton mayor elected", "date": "2018-05-02", "source": "Post",
+         "text": "Riverton elected Ann Lee as mayor of the town. She won by forty votes."},
+        {"id": "new", "title": "Riverton votes again", "date": "2022-05-04", "source": "Post",
+         "text": "Riverton elected Tom Ruiz as the mayor. He won easily."},
+    ])
+    settings = AskSettings(min_confidence=0.0, min_coverage=0.0)
+    qa = Assistant.load(tmp_path / "ix", settings, embedder=embedder, scorer=OverlapScorer())
+    try:
+        question = "Who did Riverton elect as mayor of the town?"
+        plain = qa.ask(question)
+        near = qa.ask(question, filters=Filters(near_date="2022-05-10"))
+    finally:
+        qa.close()
+    assert plain.sentences[0].citation.article_id == "old"  # more of the question's words
+    assert near.sentences[0].citation.article_id == "new"  # that week's report
+    assert near.confidence == near.sentences[0].score  # its own score, not the preference's

@@ -1,7 +1,7 @@
 import pytest
 
 from assistant.records import Filters
-from assistant.retrieve import FusionWeights, date_preference, day_number, fuse
+from assistant.retrieve import FusionWeights, date_factor, date_preference, day_number, fuse
 
 
 def test_fuse_matches_hand_computed_rrf() -> None:
@@ -37,6 +37,24 @@ def test_date_preference_favours_the_days_just_before_the_reference() -> None:
     assert out[4] == pytest.approx(0.4)  # undated: the floor
     assert 0.4 < out[5] < out[3]
     assert date_preference({1: 2.0}, days, day, 14, 1.0, 3) == {1: 2.0}  # floor 1: no preference
+
+
+def test_date_factor_is_one_on_the_day_and_the_floor_for_undated() -> None:
+    assert date_factor(1000, 1000, 14, 0.4, 3) == pytest.approx(1.0)
+    assert date_factor(None, 1000, 14, 0.4, 3) == pytest.approx(0.4)
+    assert date_factor(1000 - 28, 1000, 14, 0.4, 3) == pytest.approx(0.4 + 0.6 * 0.25)
+
+
+def test_date_factors_follow_the_filters(small_assistant) -> None:  # type: ignore[no-untyped-def]
+    r = small_assistant.retriever
+    dates = ["2021-03-02", "2021-05-10", None]
+    assert r.date_factors(dates, None) is None and r.date_factors(dates, Filters(sources=("A",))) is None
+    near = r.date_factors(dates, Filters(near_date="2021-03-02"))
+    assert near[0] == pytest.approx(1.0) and near[1] < near[0] and near[2] == pytest.approx(r.weights.near_floor)
+    recent = r.date_factors(dates, Filters(prefer_recent=True))  # the index's newest article is 2021-05-10
+    assert recent[1] == pytest.approx(1.0) and 0.5 < recent[0] < 1.0 and recent[2] == pytest.approx(0.5)
+    both = r.date_factors(dates, Filters(prefer_recent=True, near_date="2021-03-02"))
+    assert both == pytest.approx(near * recent)
 
 
 def test_a_malformed_near_date_is_refused() -> None:
