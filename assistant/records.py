@@ -20,7 +20,8 @@ class Filters:
     Dates are ISO strings compared on their first 10 characters, both ends inclusive. A filter that
     matches no article makes every search return nothing.
 
-    ``prefer_recent`` and ``near_date`` restrict nothing: they reorder. ``prefer_recent`` favours
+    ``prefer_recent`` and ``near_date`` restrict nothing: they reorder the passages and the
+    answer's sentences (never whether it abstains). ``prefer_recent`` favours
     the newest articles of the index; ``near_date`` (``YYYY-MM-DD``) favours articles published
     shortly before that day, such as the day a question was asked about "this week's" news (see
     :class:`assistant.retrieve.FusionWeights`).
