@@ -33,6 +33,11 @@ class Filters:
     prefer_recent: bool = False
     near_date: str | None = None
 
+    @property
+    def prefers_dates(self) -> bool:
+        """Whether a date preference reorders what is found."""
+        return self.prefer_recent or self.near_date is not None
+
     def __post_init__(self) -> None:
         if self.near_date is not None:
             try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Sequence
@@ -16,7 +17,7 @@ from index.lexical import LexicalIndex
 from index.store import ChunkRecord, IndexStore
 from index.vectors import search_faiss
 
-__all__ = ["FusionWeights", "Retriever", "date_factor", "date_preference", "day_number", "fuse"]
+__all__ = ["FusionWeights", "Retriever", "date_factor", "day_number", "fuse"]
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +121,7 @@ class Retriever:
         if dense:
             rankings.append((self.weights.dense if self.mode == "hybrid" else 1.0, [c for c, _ in dense]))
         scores = fuse(rankings, self.weights.k)
-        if filters is not None and (filters.prefer_recent or filters.near_date):
+        if filters is not None and filters.prefers_dates:
             scores = self._prefer_dates(scores, filters)
         order = sorted(scores, key=lambda c: (-scores[c], c))
         hits: list[Hit] = []
@@ -132,28 +133,33 @@ class Retriever:
         return hits, dict(lexical), dict(dense)
 
     def _prefer_dates(self, scores: dict[int, float], filters: Filters) -> dict[int, float]:
-        records = self.store.chunks(list(scores))
-        factors = self.date_factors([r.date for r in records], filters)
+        dates = self.store.chunk_dates(list(scores))
+        factors = self.date_factors([dates.get(c) for c in scores], filters)
         if factors is None:
             return scores
-        scale = {r.id: float(f) for r, f in zip(records, factors, strict=True)}
-        return {c: s * scale.get(c, 1.0) for c, s in scores.items()}
+        return {c: s * float(f) for (c, s), f in zip(scores.items(), factors, strict=True)}
 
     def date_factors(self, dates: Sequence[str | None], filters: Filters | None) -> np.ndarray | None:
         """What the date preferences of ``filters`` scale a score dated each of ``dates`` by (see
         :class:`FusionWeights`), or None when they prefer no date."""
-        if filters is None or not (filters.prefer_recent or filters.near_date):
+        if filters is None or not filters.prefers_dates:
             return None
         days = [day_number(d) for d in dates]
         out = np.ones(len(days))
         w = self.weights
-        if filters.prefer_recent and (newest := day_number(self.store.stats().date_max)) is not None:
+        if filters.prefer_recent and (newest := self._newest_day) is not None:
             out *= [date_factor(d, newest, w.recency_half_life_days, 0.5, 1.0) for d in days]
         if filters.near_date:
             near = day_number(filters.near_date)
             assert near is not None  # Filters checked it
             out *= [date_factor(d, near, w.near_half_life_days, w.near_floor, w.near_after) for d in days]
         return out
+
+    @functools.cached_property
+    def _newest_day(self) -> int | None:
+        # Read once: a retriever serves the search files it was built with, and a refresh after an
+        # ingest builds a new one.
+        return day_number(self.store.stats().date_max)
 
 
 def date_factor(day: int | None, reference: int, half_life: float, floor: float, after: float) -> float:
@@ -163,15 +169,6 @@ def date_factor(day: int | None, reference: int, half_life: float, floor: float,
         return floor
     age = reference - day if day <= reference else (day - reference) * after
     return floor + (1.0 - floor) * 0.5 ** (age / half_life)
-
-
-def date_preference(
-    scores: dict[int, float], days: dict[int, int | None], reference: int, half_life: float, floor: float,
-    after: float,
-) -> dict[int, float]:
-    """``scores`` times each item's :func:`date_factor`; ``days`` maps item ids to day ordinals
-    (None or missing: undated)."""
-    return {i: s * date_factor(days.get(i), reference, half_life, floor, after) for i, s in scores.items()}
 
 
 def day_number(text: str | None) -> int | None:

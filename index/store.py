@@ -268,6 +268,19 @@ class IndexStore:
                 out[article_id].append(chunk_id)
         return out
 
+    def chunk_dates(self, chunk_ids: Sequence[int]) -> dict[int, str | None]:
+        """The publication date of each chunk's article (None when undated; unknown ids are left out)."""
+        out: dict[int, str | None] = {}
+        for i in range(0, len(chunk_ids), 500):
+            part = list(chunk_ids[i : i + 500])
+            rows = self.db.execute(
+                f"SELECT c.id, a.date FROM chunks c JOIN articles a ON a.id = c.article_id "
+                f"WHERE c.id IN ({','.join('?' * len(part))})",
+                part,
+            )
+            out.update(rows)
+        return out
+
     def duplicates_of(self, article_id: str) -> list[Article]:
         rows = self.db.execute(
             "SELECT id, title, text, date, source, url, extra FROM articles WHERE duplicate_of = ? ORDER BY id",

@@ -27,7 +27,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assistant.retrieve import FusionWeights, date_preference, day_number, fuse  # noqa: E402
+from assistant.retrieve import FusionWeights, date_factor, day_number, fuse  # noqa: E402
 from eval.metrics import dedupe, first_relevant_rank  # noqa: E402
 
 
@@ -63,7 +63,7 @@ def main() -> None:
         for lex, den, relevant, asked in runs:
             fused = fuse([(wb, lex), (wd, den)], k)
             if near is not None and asked is not None:
-                fused = date_preference(fused, day_of, asked, *near)
+                fused = {c: f * date_factor(day_of.get(c), asked, *near) for c, f in fused.items()}
             order = sorted(fused, key=lambda c: (-fused[c], c))
             articles = dedupe(article_of[c] for c in order)
             ranks.append(first_relevant_rank(articles, relevant) or 10**9)

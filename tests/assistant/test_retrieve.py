@@ -1,7 +1,7 @@
 import pytest
 
 from assistant.records import Filters
-from assistant.retrieve import FusionWeights, date_factor, date_preference, day_number, fuse
+from assistant.retrieve import FusionWeights, date_factor, day_number, fuse
 
 
 def test_fuse_matches_hand_computed_rrf() -> None:
@@ -27,16 +27,16 @@ def test_day_number_reads_iso_and_slashed_dates() -> None:
     assert day_number("June 2022") is None and day_number(None) is None
 
 
-def test_date_preference_favours_the_days_just_before_the_reference() -> None:
+def test_date_factor_favours_the_days_just_before_the_reference() -> None:
     day = 1000
     days = {1: day, 2: day - 14, 3: day + 14, 4: None, 5: day - 140}
-    out = date_preference({i: 1.0 for i in days}, days, day, half_life=14, floor=0.4, after=3)
+    out = {i: date_factor(d, day, half_life=14, floor=0.4, after=3) for i, d in days.items()}
     assert out[1] == pytest.approx(1.0)
     assert out[2] == pytest.approx(0.4 + 0.6 * 0.5)  # one half-life before
     assert out[3] == pytest.approx(0.4 + 0.6 * 0.125)  # after the day, ages three times as fast
     assert out[4] == pytest.approx(0.4)  # undated: the floor
     assert 0.4 < out[5] < out[3]
-    assert date_preference({1: 2.0}, days, day, 14, 1.0, 3) == {1: 2.0}  # floor 1: no preference
+    assert {date_factor(d, day, 14, 1.0, 3) for d in days.values()} == {1.0}  # floor 1: no preference
 
 
 def test_date_factor_is_one_on_the_day_and_the_floor_for_undated() -> None:

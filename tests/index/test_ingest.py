@@ -77,6 +77,15 @@ def test_ingest_then_search(tmp_path: Path, small_corpus_file: Path) -> None:
     assert manifest["chunks"] == counts["chunks"] and manifest["schema_version"] == 1
 
 
+def test_chunk_dates_are_those_of_their_articles(tmp_path: Path, small_corpus_file: Path) -> None:
+    run([small_corpus_file], tmp_path / "ix", HashingEmbedder(dim=32))
+    store = IndexStore.open(tmp_path / "ix")
+    ids = [c for ids in store.chunk_ids_of(["a1", "a3"]).values() for c in ids]
+    dates = store.chunk_dates([*ids, 10**9])  # an unknown id is left out
+    assert dates == {r.id: r.date for r in store.chunks(ids)}
+    assert set(dates.values()) == {"2021-03-02", "2020-11-20"}
+
+
 def test_reingesting_an_unchanged_corpus_changes_nothing(tmp_path: Path, small_corpus_file: Path) -> None:
     run([small_corpus_file], tmp_path / "ix")
     before = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "ix").iterdir()}
