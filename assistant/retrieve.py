@@ -24,9 +24,11 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class FusionWeights:
-    """Weighted reciprocal rank fusion: ``score = Σ weight / (k + rank)`` over the two lists.
+    """Weighted reciprocal rank fusion: ``score = Σ weight / (k + rank)`` over the ranked lists.
 
-    ``depth`` is how many results each side contributes.
+    The lists are passages by BM25 (``bm25``) and by the embedding (``dense``), and, in hybrid
+    mode, whole articles by BM25 (``articles``): each passage counts its article's rank there
+    too. ``depth`` is how many results each list contributes.
 
     Date preferences scale a passage's fused score by ``floor + (1 - floor) * 0.5 ** (age / half_life)``,
     its age in days counted from a reference day. ``Filters.prefer_recent`` counts from the newest
@@ -41,6 +43,9 @@ class FusionWeights:
     # weights or BM25 alone).
     bm25: float = 1.0
     dense: float = 0.25
+    # Tuned the same way (2022: Recall@1 0.648 -> 0.682, Recall@5 0.885 -> 0.885; 2023: 0.562 ->
+    # 0.594 and 0.816 -> 0.845).
+    articles: float = 1.0
     k: float = 10.0
     depth: int = 100
     recency_half_life_days: float = 180.0
@@ -52,8 +57,8 @@ class FusionWeights:
     near_after: float = 3.0
 
     def __post_init__(self) -> None:
-        if self.bm25 < 0 or self.dense < 0 or self.bm25 + self.dense == 0:
-            raise ValueError("fusion weights must be non-negative and not both 0.")
+        if min(self.bm25, self.dense, self.articles) < 0 or self.bm25 + self.dense == 0:
+            raise ValueError("fusion weights must be non-negative, and bm25 and dense not both 0.")
         if self.k <= 0 or self.depth < 1:
             raise ValueError("fusion k must be > 0 and depth at least 1.")
         if min(self.recency_half_life_days, self.near_half_life_days) <= 0 or self.near_after < 0:
@@ -121,6 +126,8 @@ class Retriever:
         if dense:
             rankings.append((self.weights.dense if self.mode == "hybrid" else 1.0, [c for c, _ in dense]))
         scores = fuse(rankings, self.weights.k)
+        if self.mode == "hybrid" and self.weights.articles > 0 and scores:
+            self._add_article_ranks(query, scores, depth, allowed)
         if filters is not None and filters.prefers_dates:
             scores = self._prefer_dates(scores, filters)
         order = sorted(scores, key=lambda c: (-scores[c], c))
@@ -131,6 +138,13 @@ class Retriever:
             batch, order = order[: k - len(hits)], order[k - len(hits) :]
             hits += [_hit(r, scores[r.id]) for r in self.store.chunks(batch)]
         return hits, dict(lexical), dict(dense)
+
+    def _add_article_ranks(self, query: str, scores: dict[int, float], depth: int, allowed: set[int] | None) -> None:
+        ids = list(scores)
+        ranks = self.lexical.article_ranks(query, ids, depth, allowed)
+        for c, rank in zip(ids, ranks.tolist(), strict=True):
+            if rank:
+                scores[c] += self.weights.articles / (self.weights.k + rank)
 
     def _prefer_dates(self, scores: dict[int, float], filters: Filters) -> dict[int, float]:
         dates = self.store.chunk_dates(list(scores))

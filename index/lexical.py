@@ -15,6 +15,8 @@ __all__ = ["LexicalIndex", "tokenize"]
 
 logger = logging.getLogger(__name__)
 
+ARTICLES_DIR = "articles"  # where a saved index keeps its ranking of whole articles
+
 
 @lru_cache(maxsize=1)
 def _stemmer() -> object:
@@ -30,12 +32,26 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
 
 
 class LexicalIndex:
-    """BM25 over chunk texts; row ``i`` of the bm25s index is chunk ``chunk_ids[i]``."""
+    """BM25 over chunk texts; row ``i`` of the bm25s index is chunk ``chunk_ids[i]``.
 
-    def __init__(self, bm25: bm25s.BM25 | None, chunk_ids: np.ndarray) -> None:
+    It may also rank whole articles (:meth:`with_articles`, :meth:`article_ranks`): a question's
+    words are often spread over several passages of the article that answers it.
+    """
+
+    def __init__(
+        self,
+        bm25: bm25s.BM25 | None,
+        chunk_ids: np.ndarray,
+        articles: LexicalIndex | None = None,
+        article_of: np.ndarray | None = None,
+    ) -> None:
         self._bm25 = bm25
         self.chunk_ids = chunk_ids
         self._row_of = {int(c): i for i, c in enumerate(chunk_ids)}
+        # BM25 over article texts, whose "chunk ids" are article numbers; article_of[i] is the
+        # number of the article that holds chunk row i.
+        self._articles = articles
+        self._article_of = article_of
 
     @classmethod
     def build(cls, chunk_ids: Sequence[int], texts: Sequence[str]) -> LexicalIndex:
@@ -47,24 +63,70 @@ class LexicalIndex:
         bm25.index(tokens, show_progress=False)
         return cls(bm25, ids)
 
+    def with_articles(self, article_of: Sequence[int], article_texts: Sequence[str]) -> LexicalIndex:
+        """This index, also ranking whole articles: ``article_texts[article_of[i]]`` is the text
+        (title, then body) of the article that holds chunk row ``i``."""
+        of = np.asarray(article_of, dtype=np.int64)
+        if not _numbers_fit(of, len(self), len(article_texts)):
+            raise ValueError(f"article_of must give one of {len(article_texts)} articles to each of {len(self)} chunks")
+        articles = LexicalIndex.build(range(len(article_texts)), article_texts)
+        return LexicalIndex(self._bm25, self.chunk_ids, articles, of)
+
+    @property
+    def ranks_articles(self) -> bool:
+        """Whether :meth:`article_ranks` ranks anything (an index saved before it did does not)."""
+        return self._articles is not None
+
+    def article_ranks(
+        self, query: str, chunk_ids: Sequence[int], depth: int, allowed: set[int] | None = None
+    ) -> np.ndarray:
+        """For each of ``chunk_ids``, the rank (1 = best) of its article by BM25 over whole
+        articles among the best ``depth`` for ``query``, or 0 when it is not among them (or the
+        chunk or the article ranking is unknown). ``allowed`` (chunk ids) restricts the articles
+        ranked to those holding one of them, as :meth:`search` does for chunks."""
+        out = np.zeros(len(chunk_ids), dtype=np.int64)
+        if self._articles is None or self._article_of is None:
+            return out
+        allowed_articles = None
+        if allowed is not None:
+            allowed_articles = {int(self._article_of[r]) for c in allowed if (r := self._row_of.get(c)) is not None}
+        rank = {a: i for i, (a, _) in enumerate(self._articles.search(query, depth, allowed_articles), start=1)}
+        for j, c in enumerate(chunk_ids):
+            row = self._row_of.get(int(c))
+            if row is not None:
+                out[j] = rank.get(int(self._article_of[row]), 0)
+        return out
+
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         np.save(directory / "chunk_ids.npy", self.chunk_ids, allow_pickle=False)
         (directory / "rows.json").write_text(json.dumps({"rows": int(len(self.chunk_ids))}))
         if self._bm25 is not None:
             self._bm25.save(str(directory))
+        if self._articles is not None and self._article_of is not None:
+            np.save(directory / "article_of.npy", self._article_of, allow_pickle=False)
+            self._articles.save(directory / ARTICLES_DIR)
 
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex:
+        """The index :meth:`save` wrote. One saved without its article ranking loads without it."""
         chunk_ids = np.load(directory / "chunk_ids.npy", allow_pickle=False)
+        articles = article_of = None
+        if (directory / ARTICLES_DIR).is_dir():
+            articles = cls.load(directory / ARTICLES_DIR)
+            article_of = np.load(directory / "article_of.npy", allow_pickle=False)
+            if not _numbers_fit(article_of, len(chunk_ids), len(articles)):
+                raise ValueError(
+                    f"article_of.npy does not give one of {len(articles)} articles for each of {len(chunk_ids)} chunks"
+                )
         if len(chunk_ids) == 0:
-            return cls(None, chunk_ids)
+            return cls(None, chunk_ids, articles, article_of)
         bm25 = bm25s.BM25.load(str(directory), mmap=False)
         n_docs = int(bm25.scores["num_docs"])
         if n_docs != len(chunk_ids):
             raise ValueError(f"BM25 holds {n_docs} documents but chunk_ids.npy {len(chunk_ids)}")
         _check_matrix(bm25.scores, n_docs)
-        return cls(bm25, chunk_ids)
+        return cls(bm25, chunk_ids, articles, article_of)
 
     def __len__(self) -> int:
         return len(self.chunk_ids)
@@ -131,6 +193,13 @@ class LexicalIndex:
         k = min(k, len(self.chunk_ids))
         docs, scores = self._bm25.retrieve(tokens, k=k, show_progress=False, weight_mask=mask, n_threads=1)
         return [(int(self.chunk_ids[d]), float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+
+
+def _numbers_fit(article_of: np.ndarray, n_chunks: int, n_articles: int) -> bool:
+    """Whether ``article_of`` gives one article number below ``n_articles`` for each chunk."""
+    if len(article_of) != n_chunks:
+        return False
+    return n_chunks == 0 or 0 <= int(article_of.min()) <= int(article_of.max()) < n_articles
 
 
 def _check_matrix(scores: dict, n_docs: int) -> None:  # type: ignore[type-arg]

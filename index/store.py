@@ -31,7 +31,7 @@ import numpy as np
 from corpus.article import Article
 from index.chunk import Chunk
 from index.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
-from index.lexical import LexicalIndex
+from index.lexical import ARTICLES_DIR, LexicalIndex
 from index.vectors import FaissKind, build_faiss, read_faiss, write_faiss
 
 __all__ = ["SCHEMA_VERSION", "ChunkRecord", "IndexStore", "Manifest", "StoredArticle", "creation_interrupted"]
@@ -235,6 +235,12 @@ class IndexStore:
         """Whether the derived files named in the manifest reflect SQLite's last commit."""
         return self.manifest.generation == self.generation
 
+    def is_complete(self) -> bool:
+        """Whether the derived files hold all this version saves: an index written before whole
+        articles were ranked lacks that ranking (``load_derived`` then builds it in memory)."""
+        lexical_dir = self.manifest.lexical_dir
+        return lexical_dir is None or self.manifest.chunks == 0 or (self.path / lexical_dir / ARTICLES_DIR).is_dir()
+
     def get(self, article_id: str) -> StoredArticle | None:
         row = self.db.execute(
             "SELECT id, title, text, date, source, url, extra, content_hash, duplicate_of FROM articles WHERE id = ?",
@@ -376,6 +382,16 @@ class IndexStore:
         ).fetchall()
         return [r[0] for r in rows], [f"{t}\n{x}" if t else x for _, t, x in rows]
 
+    def all_article_texts(self) -> tuple[list[int], list[str]]:
+        """For each chunk, ordered by chunk id, the number of its article; and the text for BM25 of
+        each of those articles (title, then text), in that numbering."""
+        owners = [r[0] for r in self.db.execute("SELECT article_id FROM chunks ORDER BY id")]
+        rows = self.db.execute(
+            "SELECT id, COALESCE(title, ''), text FROM articles WHERE id IN (SELECT article_id FROM chunks) ORDER BY id"
+        ).fetchall()
+        number = {article_id: i for i, (article_id, _, _) in enumerate(rows)}
+        return [number[a] for a in owners], [f"{t}\n{x}" if t else x for _, t, x in rows]
+
     @contextmanager
     def _snapshot(self) -> Iterator[None]:
         """Reads inside see one commit of the database, whatever other processes commit meanwhile."""
@@ -439,9 +455,14 @@ class IndexStore:
             generation = self.generation
             ids, vectors = self.all_chunk_vectors()
             chunk_ids, texts = self.all_chunk_texts()
+            article_of, articles = self.all_article_texts()
             stats = self.stats()
         vectors_file = f"vectors-{generation}.faiss"
         lexical_dir = f"bm25-{generation}"
+        if lexical_dir == self.manifest.lexical_dir:
+            # completing this generation's files (see is_complete): the folder in use stays whole
+            # until the new manifest names another
+            lexical_dir = f"bm25-{generation}-{time.time_ns()}"
         index = build_faiss(ids, vectors if len(vectors) else np.zeros((0, self.dim), np.float32), self.faiss_kind)
         tmp_vectors = self.path / f".{vectors_file}.tmp"
         write_faiss(index, tmp_vectors)
@@ -449,9 +470,10 @@ class IndexStore:
         os.replace(tmp_vectors, self.path / vectors_file)
         tmp_lexical = self.path / f".{lexical_dir}.tmp"
         shutil.rmtree(tmp_lexical, ignore_errors=True)
-        LexicalIndex.build(chunk_ids, texts).save(tmp_lexical)
-        for f in tmp_lexical.iterdir():
-            _fsync_file(f)
+        LexicalIndex.build(chunk_ids, texts).with_articles(article_of, articles).save(tmp_lexical)
+        for f in tmp_lexical.rglob("*"):
+            if f.is_file():
+                _fsync_file(f)
         shutil.rmtree(self.path / lexical_dir, ignore_errors=True)
         os.replace(tmp_lexical, self.path / lexical_dir)
         manifest = Manifest(
@@ -488,7 +510,9 @@ class IndexStore:
             with self._snapshot():
                 ids, vectors = self.all_chunk_vectors()
                 chunk_ids, texts = self.all_chunk_texts()
-            return build_faiss(ids, vectors, self.faiss_kind), LexicalIndex.build(chunk_ids, texts)
+                article_of, articles = self.all_article_texts()
+            lexical = LexicalIndex.build(chunk_ids, texts).with_articles(article_of, articles)
+            return build_faiss(ids, vectors, self.faiss_kind), lexical
         vectors_path = self.path / self.manifest.vectors_file
         lexical_path = self.path / self.manifest.lexical_dir
         try:
@@ -514,6 +538,12 @@ class IndexStore:
             raise IndexCorruptError(
                 f"{lexical_path} holds {len(lexical)} chunks, the manifest {self.manifest.chunks}; rebuild it."
             )
+        if not lexical.ranks_articles:
+            # saved before articles were ranked as a whole: ranked in memory (a few seconds for
+            # 5,000 articles) until the next ingest writes the files anew
+            logger.info("%s: ranking whole articles in memory; `newsqa ingest` on this index saves that", self.path)
+            with self._snapshot():
+                lexical = lexical.with_articles(*self.all_article_texts())
         return index, lexical
 
 

@@ -101,3 +101,28 @@ def test_near_date_ranks_articles_from_just_before_it_first(small_assistant) -> 
         hits = small_assistant.search(query, k=10, filters=Filters(near_date=near))
         assert {h.article_id for h in hits} == {h.article_id for h in plain}  # it reorders, never filters
         assert hits[0].article_id == first, near
+
+
+def test_hybrid_search_adds_the_rank_of_each_passages_article(small_assistant) -> None:  # type: ignore[no-untyped-def]
+    from assistant.retrieve import Retriever
+
+    r = small_assistant.retriever
+    query = "Riverton library bridge team"
+    without = Retriever(r.store, r.vectors, r.lexical, r.embedder, weights=FusionWeights(articles=0))
+    plain = {h.chunk_id: h.score for h in without.search(query, k=50)}
+    with_articles = {h.chunk_id: h.score for h in r.search(query, k=50)}
+    assert set(with_articles) == set(plain)  # it reorders, adds nothing
+    ids = list(plain)
+    ranks = r.lexical.article_ranks(query, ids, r.weights.depth)
+    assert ranks.min() >= 1  # every article of this small corpus names some of the words
+    for c, rank in zip(ids, ranks.tolist(), strict=True):
+        assert with_articles[c] == pytest.approx(plain[c] + r.weights.articles / (r.weights.k + rank))
+    bm25 = Retriever(r.store, r.vectors, r.lexical, r.embedder, mode="bm25")  # the baseline stays BM25 alone
+    assert {h.chunk_id: h.score for h in bm25.search(query, k=50)} == {
+        c: pytest.approx(1 / (r.weights.k + i)) for i, (c, _) in enumerate(r.lexical.search(query, 100), start=1)
+    }
+
+
+def test_a_negative_article_weight_is_refused() -> None:
+    with pytest.raises(ValueError, match="non-negative"):
+        FusionWeights(articles=-1)

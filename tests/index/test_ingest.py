@@ -86,6 +86,42 @@ def test_chunk_dates_are_those_of_their_articles(tmp_path: Path, small_corpus_fi
     assert set(dates.values()) == {"2021-03-02", "2020-11-20"}
 
 
+def test_whole_articles_are_ranked_from_the_saved_files(tmp_path: Path, small_corpus_file: Path) -> None:
+    run([small_corpus_file], tmp_path / "ix")
+    store = IndexStore.open(tmp_path / "ix")
+    assert store.is_complete()
+    _, lexical = store.load_derived()
+    ids = [c for ids in store.chunk_ids_of(["a1", "a2", "a3"]).values() for c in ids]
+    ranks = dict(zip(ids, lexical.article_ranks("basketball championship Rockets", ids, 3).tolist(), strict=True))
+    by_article = {r.article_id: ranks[r.id] for r in store.chunks(ids)}
+    assert by_article["a2"] == 1 and all(ranks[c] == 1 for c in store.chunk_ids_of(["a2"])["a2"])
+    article_of, texts = store.all_article_texts()
+    assert len(article_of) == len(lexical) and len(texts) == 3
+
+
+def test_an_index_saved_before_article_ranking_is_completed(tmp_path: Path, small_corpus_file: Path) -> None:
+    run([small_corpus_file], tmp_path / "ix")
+    manifest = json.loads((tmp_path / "ix" / "manifest.json").read_text())
+    old = tmp_path / "ix" / manifest["lexical_dir"]
+    (old / "article_of.npy").unlink()
+    for f in (old / "articles").iterdir():
+        f.unlink()
+    (old / "articles").rmdir()  # as an earlier version saved it
+    store = IndexStore.open(tmp_path / "ix")
+    assert not store.is_complete()
+    _, lexical = store.load_derived()  # ranked in memory meanwhile
+    assert lexical.ranks_articles
+    store.close()
+    embedder = HashingEmbedder(dim=32)
+    report = run([small_corpus_file], tmp_path / "ix", embedder)  # nothing changed, yet the files are completed
+    assert report.unchanged == 3 and embedder.calls == 0
+    again = json.loads((tmp_path / "ix" / "manifest.json").read_text())
+    assert again["generation"] == manifest["generation"] and again["lexical_dir"] != manifest["lexical_dir"]
+    assert not old.exists() and (tmp_path / "ix" / again["lexical_dir"] / "articles").is_dir()
+    assert IndexStore.open(tmp_path / "ix").is_complete()
+    check_consistent(tmp_path / "ix")
+
+
 def test_reingesting_an_unchanged_corpus_changes_nothing(tmp_path: Path, small_corpus_file: Path) -> None:
     run([small_corpus_file], tmp_path / "ix")
     before = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "ix").iterdir()}

@@ -1,3 +1,6 @@
+import numpy as np
+import pytest
+
 from index.lexical import LexicalIndex, tokenize
 
 TEXTS = ["The cat sat on the mat", "Dogs are barking loudly", "A cat and a dog played together", "Stock markets fell"]
@@ -66,3 +69,43 @@ def test_idf_is_highest_for_the_rarest_token() -> None:
 
 def test_knows_its_own_chunk_ids() -> None:
     assert LexicalIndex.build(IDS, TEXTS).knows([10, 99]).tolist() == [True, False]
+
+
+# Chunks 10 and 11 belong to article 0, 12 and 13 to article 1: only article 1 names both words.
+ARTICLE_OF = [0, 0, 1, 1]
+ARTICLES = ["Cats of the city. The cat sat on the mat. Dogs are barking loudly",
+            "Markets and pets. A cat and a dog played together. Stock markets fell"]
+
+
+def test_article_ranks_rank_each_chunk_by_its_whole_article() -> None:
+    index = LexicalIndex.build(IDS, TEXTS).with_articles(ARTICLE_OF, ARTICLES)
+    assert index.ranks_articles and not LexicalIndex.build(IDS, TEXTS).ranks_articles
+    # "stock cat": article 1 holds both words; chunk 13 ranks by its article though it lacks "cat"
+    assert index.article_ranks("stock cat", [13, 10, 12, 99], 5).tolist() == [1, 2, 1, 0]
+    assert index.article_ranks("stock", [10, 13], 5).tolist() == [0, 1]  # article 0 lacks the word
+    assert index.article_ranks("stock cat", [10, 13], 1).tolist() == [0, 1]  # depth 1: the best article only
+    # allowed chunk ids restrict the articles ranked to theirs
+    assert index.article_ranks("stock cat", [10, 13], 5, allowed={10}).tolist() == [1, 0]
+    assert index.article_ranks("stock cat", [10, 13], 5, allowed=set()).tolist() == [0, 0]
+    assert LexicalIndex.build(IDS, TEXTS).article_ranks("cat", [10], 5).tolist() == [0]
+
+
+def test_article_ranks_are_saved_and_loaded(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    index = LexicalIndex.build(IDS, TEXTS).with_articles(ARTICLE_OF, ARTICLES)
+    index.save(tmp_path / "bm25")
+    again = LexicalIndex.load(tmp_path / "bm25")
+    assert again.ranks_articles
+    assert again.article_ranks("stock cat", IDS, 5).tolist() == index.article_ranks("stock cat", IDS, 5).tolist()
+    LexicalIndex.build(IDS, TEXTS).save(tmp_path / "old")  # saved without them: loads without them
+    assert not LexicalIndex.load(tmp_path / "old").ranks_articles
+
+
+def test_article_numbers_that_do_not_fit_are_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    index = LexicalIndex.build(IDS, TEXTS)
+    for bad in ([0, 0, 1], [0, 0, 1, 2], [-1, 0, 1, 1]):
+        with pytest.raises(ValueError, match="article"):
+            index.with_articles(bad, ARTICLES)
+    index.with_articles(ARTICLE_OF, ARTICLES).save(tmp_path / "bm25")
+    np.save(tmp_path / "bm25" / "article_of.npy", np.array([0, 5, 1, 1]))
+    with pytest.raises(ValueError, match="article_of"):
+        LexicalIndex.load(tmp_path / "bm25")

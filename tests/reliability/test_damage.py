@@ -176,6 +176,13 @@ CASES: dict[str, tuple[Damage, str]] = {
     "bm25 indptr out of range": (npy(bm25("indptr.csc.index.npy"), lambda a: a * 1000), "bm25-"),
     "bm25 chunk ids unknown": (npy(bm25("chunk_ids.npy"), lambda a: a + 10**9), "bm25-"),
     "bm25 directory deleted": (remove(lambda m: m["lexical_dir"]), "bm25-"),
+    # the ranking of whole articles: damaged, it is an error; missing whole, it is built in memory
+    "bm25 article_of.npy truncated": (truncate(bm25("article_of.npy"), 0.5), "bm25-"),
+    "bm25 article_of.npy deleted": (remove(bm25("article_of.npy")), "bm25-"),
+    "bm25 article_of out of range": (npy(bm25("article_of.npy"), lambda a: a + 10**6), "bm25-"),
+    "bm25 articles' score matrix truncated": (truncate(bm25("articles/data.csc.index.npy"), 0.5), "bm25-"),
+    "bm25 articles' vocabulary deleted": (remove(bm25("articles/vocab.index.json")), "bm25-"),
+    "bm25 articles directory deleted": (remove(bm25("articles")), "bm25-"),
     "sqlite truncated to half": (truncate(SQLITE, 0.5), "store.sqlite"),
     "sqlite empty": (truncate(SQLITE, 0.0), "store.sqlite"),
     "sqlite header overwritten": (overwrite(SQLITE, 0.0, b"garbage" * 20), "store.sqlite"),
