@@ -117,7 +117,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
             "articles": stats.articles, "duplicates": stats.duplicates, "chunks": stats.chunks,
             "sources": dict(stats.sources), "date_min": stats.date_min, "date_max": stats.date_max,
             "model": store.model, "dim": store.dim, "faiss": store.faiss_kind,
-            "up_to_date": store.is_current(),
+            "up_to_date": store.is_current() and store.is_complete(),
         }
     finally:
         store.close()
@@ -237,13 +237,15 @@ def ensure_demo_index(quiet: bool = False) -> Path:
     from assistant.settings import DEMO_CORPUS, DEMO_INDEX, Settings
     from index.store import IndexStore
 
+    doing = f"Building the demo index from {DEMO_CORPUS} (first run only)..."
     if (DEMO_INDEX / "manifest.json").exists():
         store = IndexStore.open(DEMO_INDEX)
-        current = store.is_current() and store.stats().articles > 0
+        current = store.is_current() and store.is_complete() and store.stats().articles > 0
         store.close()
         if current:
             return DEMO_INDEX
-    print(f"Building the demo index from {DEMO_CORPUS} (first run only)...", file=sys.stderr)
+        doing = f"Bringing the demo index up to date with {DEMO_CORPUS}..."
+    print(doing, file=sys.stderr)
     report = run_ingest([str(DEMO_CORPUS)], str(DEMO_INDEX), Settings(), quiet=quiet)
     print(report.summary(), file=sys.stderr)
     return DEMO_INDEX

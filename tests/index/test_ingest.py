@@ -99,7 +99,17 @@ def test_whole_articles_are_ranked_from_the_saved_files(tmp_path: Path, small_co
     assert len(article_of) == len(lexical) and len(texts) == 3
 
 
-def test_an_index_saved_before_article_ranking_is_completed(tmp_path: Path, small_corpus_file: Path) -> None:
+def test_an_index_saved_before_article_ranking_is_completed(
+    tmp_path: Path, small_corpus_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from argparse import Namespace
+
+    from assistant.cli import cmd_stats
+
+    def up_to_date() -> bool:
+        cmd_stats(Namespace(index=tmp_path / "ix", json=True))
+        return bool(json.loads(capsys.readouterr().out)["up_to_date"])
+
     run([small_corpus_file], tmp_path / "ix")
     manifest = json.loads((tmp_path / "ix" / "manifest.json").read_text())
     old = tmp_path / "ix" / manifest["lexical_dir"]
@@ -108,7 +118,7 @@ def test_an_index_saved_before_article_ranking_is_completed(tmp_path: Path, smal
         f.unlink()
     (old / "articles").rmdir()  # as an earlier version saved it
     store = IndexStore.open(tmp_path / "ix")
-    assert not store.is_complete()
+    assert not store.is_complete() and not up_to_date()
     _, lexical = store.load_derived()  # ranked in memory meanwhile
     assert lexical.ranks_articles
     store.close()
@@ -118,7 +128,7 @@ def test_an_index_saved_before_article_ranking_is_completed(tmp_path: Path, smal
     again = json.loads((tmp_path / "ix" / "manifest.json").read_text())
     assert again["generation"] == manifest["generation"] and again["lexical_dir"] != manifest["lexical_dir"]
     assert not old.exists() and (tmp_path / "ix" / again["lexical_dir"] / "articles").is_dir()
-    assert IndexStore.open(tmp_path / "ix").is_complete()
+    assert IndexStore.open(tmp_path / "ix").is_complete() and up_to_date()
     check_consistent(tmp_path / "ix")
 
 
