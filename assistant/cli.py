@@ -117,7 +117,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
             "articles": stats.articles, "duplicates": stats.duplicates, "chunks": stats.chunks,
             "sources": dict(stats.sources), "date_min": stats.date_min, "date_max": stats.date_max,
             "model": store.model, "dim": store.dim, "faiss": store.faiss_kind,
-            "up_to_date": store.is_current() and store.is_complete(),
+            "up_to_date": store.is_up_to_date(),
         }
     finally:
         store.close()
@@ -240,7 +240,7 @@ def ensure_demo_index(quiet: bool = False) -> Path:
     doing = f"Building the demo index from {DEMO_CORPUS} (first run only)..."
     if (DEMO_INDEX / "manifest.json").exists():
         store = IndexStore.open(DEMO_INDEX)
-        current = store.is_current() and store.is_complete() and store.stats().articles > 0
+        current = store.is_up_to_date() and store.stats().articles > 0
         store.close()
         if current:
             return DEMO_INDEX

@@ -143,7 +143,7 @@ def ingest(
             _ingest_batch(store, state, batch, embedder, chunker, report)
             if progress:
                 progress(len(batch))
-        if not store.is_current() or not store.is_complete():
+        if not store.is_up_to_date():
             store.write_derived()
         report.seconds = time.perf_counter() - started
         return report

@@ -241,6 +241,10 @@ class IndexStore:
         lexical_dir = self.manifest.lexical_dir
         return lexical_dir is None or self.manifest.chunks == 0 or (self.path / lexical_dir / ARTICLES_DIR).is_dir()
 
+    def is_up_to_date(self) -> bool:
+        """Whether the derived files are current and complete: nothing for an ingest to rewrite."""
+        return self.is_current() and self.is_complete()
+
     def get(self, article_id: str) -> StoredArticle | None:
         row = self.db.execute(
             "SELECT id, title, text, date, source, url, extra, content_hash, duplicate_of FROM articles WHERE id = ?",
