@@ -191,7 +191,9 @@ class Assistant:
     def support(self, question: str, hits: Sequence[Hit]) -> Support:
         """How well the best article of ``hits`` covers ``question`` (see :mod:`assistant.support`)."""
         published = {h.article_id: h.date for h in hits}
-        return question_support(question, self.store.chunk_ids_of(list(published)), self.retriever.lexical, published)
+        with self._lock:
+            chunks_of = self.store.chunk_ids_of(list(published))
+            return question_support(question, chunks_of, self.retriever.lexical, published)
 
     def _score(self, query: str, found: Sequence, hits: Sequence[Hit]) -> np.ndarray:  # type: ignore[type-arg]
         if not found:
@@ -219,20 +221,26 @@ class Assistant:
 
     # -- the corpus ----------------------------------------------------------------------------
 
+    # Every read of the store holds the lock, as asking does: a refresh closes the store it replaces,
+    # and closing an SQLite connection while another thread reads through it crashes the process.
+
     def article_text(self, article_id: str) -> str:
-        article = self.store.article(article_id)
+        with self._lock:
+            article = self.store.article(article_id)
         if article is None:
             raise KeyError(article_id)
         return article.text
 
     def stats(self) -> Stats:
-        return self.store.stats()
+        with self._lock:
+            return self.store.stats()
 
     def score_sentences(self, question: str, sentences: Sequence[str]) -> np.ndarray:
         return self.scorer.score(question, sentences)
 
     def close(self) -> None:
-        self.store.close()
+        with self._lock:
+            self.store.close()
 
 
 def _years(stats: Stats) -> tuple[int, int]:

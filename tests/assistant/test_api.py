@@ -201,3 +201,24 @@ def test_a_near_date_also_chooses_the_sentence_quoted_first(tmp_path: Path) -> N
     assert plain.sentences[0].citation.article_id == "old"  # more of the question's words
     assert near.sentences[0].citation.article_id == "new"  # that week's report
     assert near.confidence == near.sentences[0].score  # its own score, not the preference's
+
+
+def test_reads_of_the_store_wait_for_a_refresh_to_finish(small_assistant) -> None:  # type: ignore[no-untyped-def]
+    """A refresh closes the store it replaces (under the assistant's lock); a read through that
+    store meanwhile would crash SQLite, so reads take the same lock."""
+    import threading
+
+    article_id = small_assistant.search("bridge", k=1)[0].article_id
+    reads = {
+        "article_text": lambda: small_assistant.article_text(article_id),
+        "stats": small_assistant.stats,
+        "support": lambda: small_assistant.support("Why was the bridge closed?", small_assistant.search("bridge")),
+    }
+    for name, read in reads.items():
+        done = threading.Event()
+        worker = threading.Thread(target=lambda r=read, d=done: (r(), d.set()))
+        with small_assistant._lock:  # as refresh holds it
+            worker.start()
+            assert not done.wait(0.3), f"{name} read the store while the lock was held"
+        worker.join(10)
+        assert done.is_set(), name
