@@ -54,7 +54,7 @@ class Conversation:
         return self.turns[-1] if self.turns else None
 
 
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
+_WORD = re.compile(r"[^\W_][\w'’\-]*")  # any script's letters: "Erdoğan" is one word
 _REFERRING = {
     "he", "she", "it", "they", "him", "her", "them", "his", "hers", "its", "their", "theirs",
     "this", "that", "these", "those", "there", "then", "the same", "such",

@@ -33,6 +33,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from index.fold import fold_accents
+
 __all__ = [
     "DENSE_FEATURE_NAMES",
     "FEATURE_NAMES",
@@ -98,8 +100,8 @@ _WORD = re.compile(r"[0-9a-z]+(?:'[a-z]+)?")
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-cased word tokens; an apostrophe suffix stays with its word (``"it's"``)."""
-    return _WORD.findall(text.lower().replace("’", "'"))
+    """Accent-folded, lower-cased word tokens; an apostrophe suffix stays with its word (``"it's"``)."""
+    return _WORD.findall(fold_accents(text).lower().replace("’", "'"))
 
 
 @functools.cache

@@ -14,6 +14,8 @@ import json
 import re
 from pathlib import Path
 
+from index.fold import fold_accents
+
 __all__ = ["checked_words", "is_common_word", "is_name", "question_names", "question_words"]
 
 WORD = re.compile(r"[^\W_][\w'’\-]*")  # a word in any script's letters: "Beyoncé", "Zelenskyy"
@@ -49,8 +51,8 @@ def _common_words() -> frozenset[str]:
 
 
 def is_common_word(word: str) -> bool:
-    """Whether ``word`` (a possessive ``'s`` aside) is a common English word."""
-    base = re.sub(r"['’]s$", "", word.lower())
+    """Whether ``word`` (a possessive ``'s`` aside, accents folded: "café") is a common English word."""
+    base = re.sub(r"['’]s$", "", fold_accents(word).lower())
     return base in _common_words()
 
 

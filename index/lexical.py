@@ -1,4 +1,4 @@
-"""The lexical (BM25) side of the index, with bm25s: English stop-words and Snowball stemming."""
+"""The lexical (BM25) side of the index, with bm25s: accents folded, English stop-words, Snowball stemming."""
 
 from __future__ import annotations
 
@@ -11,11 +11,14 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
+from index.fold import fold_accents
+
 __all__ = ["LexicalIndex", "tokenize"]
 
 logger = logging.getLogger(__name__)
 
 ARTICLES_DIR = "articles"  # where a saved index keeps its ranking of whole articles
+TOKENS = "folded"  # how a saved index's texts were tokenized (rows.json); older ones kept accents
 
 
 @lru_cache(maxsize=1)
@@ -25,10 +28,15 @@ def _stemmer() -> object:
     return Stemmer.Stemmer("english")
 
 
+def _bm25_tokens(texts: Sequence[str], return_ids: bool = True):  # type: ignore[no-untyped-def]
+    folded = [fold_accents(t) for t in texts]
+    return bm25s.tokenize(folded, stopwords="en", stemmer=_stemmer(), return_ids=return_ids, show_progress=False)
+
+
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
-    """Lower-cased, stop-worded, stemmed tokens of each text, the way the index was built."""
-    tokens = bm25s.tokenize(list(texts), stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
-    return [list(t) for t in tokens]
+    """Accent-folded, lower-cased, stop-worded, stemmed tokens of each text, the way the index was
+    built ("Kīlauea" and "Kilauea" are one token)."""
+    return [list(t) for t in _bm25_tokens(texts, return_ids=False)]
 
 
 class LexicalIndex:
@@ -44,8 +52,12 @@ class LexicalIndex:
         chunk_ids: np.ndarray,
         articles: LexicalIndex | None = None,
         article_of: np.ndarray | None = None,
+        folded: bool = True,
     ) -> None:
         self._bm25 = bm25
+        # Whether the texts were tokenized as :func:`tokenize` does now. An index saved before
+        # accents were folded was not: its "Kīlauea" is not the query's "kilauea".
+        self.folded = folded
         self.chunk_ids = chunk_ids
         self._row_of = {int(c): i for i, c in enumerate(chunk_ids)}
         # BM25 over article texts, whose "chunk ids" are article numbers; article_of[i] is the
@@ -59,8 +71,7 @@ class LexicalIndex:
         if len(ids) == 0:
             return cls(None, ids)
         bm25 = bm25s.BM25()
-        tokens = bm25s.tokenize(list(texts), stopwords="en", stemmer=_stemmer(), show_progress=False)
-        bm25.index(tokens, show_progress=False)
+        bm25.index(_bm25_tokens(texts), show_progress=False)
         return cls(bm25, ids)
 
     def with_articles(self, article_of: Sequence[int], article_texts: Sequence[str]) -> LexicalIndex:
@@ -70,7 +81,7 @@ class LexicalIndex:
         if not _numbers_fit(of, len(self), len(article_texts)):
             raise ValueError(f"article_of must give one of {len(article_texts)} articles to each of {len(self)} chunks")
         articles = LexicalIndex.build(range(len(article_texts)), article_texts)
-        return LexicalIndex(self._bm25, self.chunk_ids, articles, of)
+        return LexicalIndex(self._bm25, self.chunk_ids, articles, of, self.folded)
 
     @property
     def ranks_articles(self) -> bool:
@@ -100,17 +111,31 @@ class LexicalIndex:
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         np.save(directory / "chunk_ids.npy", self.chunk_ids, allow_pickle=False)
-        (directory / "rows.json").write_text(json.dumps({"rows": int(len(self.chunk_ids))}))
+        rows = {"rows": int(len(self.chunk_ids)), "tokens": TOKENS if self.folded else "plain"}
+        (directory / "rows.json").write_text(json.dumps(rows))
         if self._bm25 is not None:
             self._bm25.save(str(directory))
         if self._articles is not None and self._article_of is not None:
             np.save(directory / "article_of.npy", self._article_of, allow_pickle=False)
             self._articles.save(directory / ARTICLES_DIR)
 
+    @property
+    def is_current(self) -> bool:
+        """Whether this index, and its article ranking if it has one, tokenized as :func:`tokenize` does."""
+        return self.folded and (self._articles is None or self._articles.folded)
+
+    @staticmethod
+    def saved_whole(directory: Path) -> bool:
+        """Whether ``directory`` holds all that :meth:`save` writes now: the article ranking, and
+        texts tokenized as :func:`tokenize` does (a damaged ``rows.json`` cannot tell, so no)."""
+        return _saved_folded(directory) and _saved_folded(directory / ARTICLES_DIR)
+
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex:
-        """The index :meth:`save` wrote. One saved without its article ranking loads without it."""
+        """The index :meth:`save` wrote. One saved without its article ranking loads without it;
+        one saved before accents were folded loads with ``folded`` false."""
         chunk_ids = np.load(directory / "chunk_ids.npy", allow_pickle=False)
+        folded = _saved_folded(directory)
         articles = article_of = None
         if (directory / ARTICLES_DIR).is_dir():
             articles = cls.load(directory / ARTICLES_DIR)
@@ -120,13 +145,13 @@ class LexicalIndex:
                     f"article_of.npy does not give one of {len(articles)} articles for each of {len(chunk_ids)} chunks"
                 )
         if len(chunk_ids) == 0:
-            return cls(None, chunk_ids, articles, article_of)
+            return cls(None, chunk_ids, articles, article_of, folded)
         bm25 = bm25s.BM25.load(str(directory), mmap=False)
         n_docs = int(bm25.scores["num_docs"])
         if n_docs != len(chunk_ids):
             raise ValueError(f"BM25 holds {n_docs} documents but chunk_ids.npy {len(chunk_ids)}")
         _check_matrix(bm25.scores, n_docs)
-        return cls(bm25, chunk_ids, articles, article_of)
+        return cls(bm25, chunk_ids, articles, article_of, folded)
 
     def __len__(self) -> int:
         return len(self.chunk_ids)
@@ -193,6 +218,15 @@ class LexicalIndex:
         k = min(k, len(self.chunk_ids))
         docs, scores = self._bm25.retrieve(tokens, k=k, show_progress=False, weight_mask=mask, n_threads=1)
         return [(int(self.chunk_ids[d]), float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+
+
+def _saved_folded(directory: Path) -> bool:
+    """Whether the index saved in ``directory`` says it was tokenized with accents folded."""
+    try:
+        rows = json.loads((directory / "rows.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(rows, dict) and rows.get("tokens") == TOKENS
 
 
 def _numbers_fit(article_of: np.ndarray, n_chunks: int, n_articles: int) -> bool:

@@ -16,7 +16,7 @@ SCRAPED = """Harbour fire destroys three fishing boats in Porthwen
 
 A fire broke out in Porthwen harbour early on Tuesday and destroyed three fishing boats, the coastguard said.
 
-Nobody was hurt. The fire started in the engine room of the trawler Morwenna, according to harbour master Alun Pryce.
+Nobody was hurt. The fire started in the engine room of the trawler Morwenna, according to harbour master Alun Prŷce.
 
 Share this article
 Advertisement
@@ -93,6 +93,13 @@ def test_a_name_absent_from_the_corpus_is_named_in_the_abstention(index: Path) -
     text = newsqa("ask", question, "--index", str(index)).stdout
     assert "I found no answer to that in the articles." in text
     assert "No indexed article mentions “Zorvath”." in text
+
+
+def test_a_name_typed_without_its_accent_is_found(index: Path) -> None:
+    question = "Where did the fire start, according to Alun Pryce?"
+    answer = json.loads(newsqa("ask", question, "--index", str(index), "--json").stdout)
+    assert answer["is_answer"] and answer["unknown_terms"] == [], answer
+    assert "engine room" in answer["sentences"][0]["text"] and "Alun Prŷce" in answer["sentences"][0]["text"]
 
 
 def test_stats_and_reingest_and_delete(index: Path, tmp_path: Path) -> None:

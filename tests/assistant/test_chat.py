@@ -59,6 +59,7 @@ def test_no_history_means_no_change() -> None:
 
 def test_content_words_drop_question_and_stop_words() -> None:
     assert content_words("Who did she marry in Paris?") == ["marry", "Paris"]
+    assert content_words("What did Erdoğan say in Łódź?") == ["Erdoğan", "Łódź"]  # accented names stay whole
 
 
 def test_question_names_are_capitalised_words_after_the_first_in_any_script() -> None:

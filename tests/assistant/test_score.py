@@ -74,6 +74,11 @@ def test_content_terms_stem_and_drop_stopwords() -> None:
     assert S.bigrams(["a", "b", "c"]) == {("a", "b"), ("b", "c")}
 
 
+def test_accents_are_folded_before_words_are_matched() -> None:
+    assert S.tokenize("Kīlauea’s ash") == S.tokenize("Kilauea's ash") == ["kilauea's", "ash"]
+    assert S.content_terms("Erdoğan spoke") == S.content_terms("Erdogan spoke")
+
+
 @pytest.mark.parametrize(
     ("question", "kind"),
     [

@@ -1,16 +1,20 @@
 import json
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
+import bm25s
 import numpy as np
 import pytest
+import Stemmer
 from tests_support import DEMO
 
 from index.chunk import Chunker
@@ -99,8 +103,30 @@ def test_whole_articles_are_ranked_from_the_saved_files(tmp_path: Path, small_co
     assert len(article_of) == len(lexical) and len(texts) == 3
 
 
-def test_an_index_saved_before_article_ranking_is_completed(
-    tmp_path: Path, small_corpus_file: Path, capsys: pytest.CaptureFixture[str]
+def _without_article_ranking(lexical_dir: Path) -> None:
+    (lexical_dir / "article_of.npy").unlink()
+    for f in (lexical_dir / "articles").iterdir():
+        f.unlink()
+    (lexical_dir / "articles").rmdir()
+
+
+def _with_accents_kept(lexical_dir: Path) -> None:
+    """As the BM25 files were before accents were folded (their texts tokenized with accents)."""
+    from index.lexical import LexicalIndex
+
+    store = IndexStore.open(lexical_dir.parent)
+    chunk_ids, texts = store.all_chunk_texts()
+    store.close()
+    shutil.rmtree(lexical_dir)
+    tokens = bm25s.tokenize(texts, stopwords="en", stemmer=Stemmer.Stemmer("english"), show_progress=False)
+    bm25 = bm25s.BM25()
+    bm25.index(tokens, show_progress=False)
+    LexicalIndex(bm25, np.asarray(chunk_ids, dtype=np.int64), folded=False).save(lexical_dir)
+
+
+@pytest.mark.parametrize("saved_before", [_without_article_ranking, _with_accents_kept])
+def test_an_index_saved_by_an_earlier_version_is_completed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], saved_before: Callable[[Path], None]
 ) -> None:
     from argparse import Namespace
 
@@ -110,20 +136,24 @@ def test_an_index_saved_before_article_ranking_is_completed(
         cmd_stats(Namespace(index=tmp_path / "ix", json=True))
         return bool(json.loads(capsys.readouterr().out)["up_to_date"])
 
-    run([small_corpus_file], tmp_path / "ix")
+    rows = [
+        {"id": "k", "title": "Eruption", "text": "Lava from Kīlauea reached the ocean and fed the phytoplankton."},
+        {"id": "b", "title": "Bridge", "text": "The old bridge over the river flooded after a week of rain."},
+        {"id": "r", "title": "Final", "text": "The Rockets won the basketball championship in overtime."},
+    ]
+    corpus = write_jsonl(tmp_path / "c.jsonl", rows)
+    run([corpus], tmp_path / "ix")
     manifest = json.loads((tmp_path / "ix" / "manifest.json").read_text())
     old = tmp_path / "ix" / manifest["lexical_dir"]
-    (old / "article_of.npy").unlink()
-    for f in (old / "articles").iterdir():
-        f.unlink()
-    (old / "articles").rmdir()  # as an earlier version saved it
+    saved_before(old)
     store = IndexStore.open(tmp_path / "ix")
     assert not store.is_complete() and not up_to_date()
-    _, lexical = store.load_derived()  # ranked in memory meanwhile
-    assert lexical.ranks_articles
+    _, lexical = store.load_derived()  # made whole in memory meanwhile
+    assert lexical.ranks_articles and lexical.is_current
+    assert [store.chunks([c])[0].article_id for c, _ in lexical.search("Kilauea", 3)] == ["k"]
     store.close()
     embedder = HashingEmbedder(dim=32)
-    report = run([small_corpus_file], tmp_path / "ix", embedder)  # nothing changed, yet the files are completed
+    report = run([corpus], tmp_path / "ix", embedder)  # nothing changed, yet the files are completed
     assert report.unchanged == 3 and embedder.calls == 0
     again = json.loads((tmp_path / "ix" / "manifest.json").read_text())
     assert again["generation"] == manifest["generation"] and again["lexical_dir"] != manifest["lexical_dir"]

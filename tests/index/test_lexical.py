@@ -109,3 +109,29 @@ def test_article_numbers_that_do_not_fit_are_refused(tmp_path) -> None:  # type:
     np.save(tmp_path / "bm25" / "article_of.npy", np.array([0, 5, 1, 1]))
     with pytest.raises(ValueError, match="article_of"):
         LexicalIndex.load(tmp_path / "bm25")
+
+
+def test_accents_do_not_keep_a_name_from_matching() -> None:
+    index = LexicalIndex.build([1, 2, 3], ["Eruption of Kīlauea fed the phytoplankton", "Erdogan spoke", "Cats"])
+    assert [c for c, _ in index.search("Kilauea", 5)] == [1]
+    assert [c for c, _ in index.search("Erdoğan", 5)] == [2]  # and the other way round
+    assert index.unknown_terms(["Kilauea", "KĪLAUEA", "Erdoğan", "Kīlauea-Mauna"]) == ["Kīlauea-Mauna"]
+    assert tokenize(["Pokémon"]) == tokenize(["Pokemon"])
+
+
+def test_an_index_saved_with_accents_kept_says_so(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    index = LexicalIndex.build(IDS, TEXTS).with_articles([0, 0, 1, 1], ["The cat article", "The dog article"])
+    index.save(tmp_path / "bm25")
+    assert LexicalIndex.saved_whole(tmp_path / "bm25") and LexicalIndex.load(tmp_path / "bm25").is_current
+    for rows in (tmp_path / "bm25" / "rows.json", tmp_path / "bm25" / "articles" / "rows.json"):
+        kept = rows.read_text()
+        rows.write_text('{"rows": 4}')  # as an earlier version wrote it
+        loaded = LexicalIndex.load(tmp_path / "bm25")
+        assert not LexicalIndex.saved_whole(tmp_path / "bm25") and not loaded.is_current
+        assert loaded.search("dog", 5) == index.search("dog", 5)  # still searchable meanwhile
+        rows.write_text("{not json")
+        assert not LexicalIndex.saved_whole(tmp_path / "bm25")
+        rows.write_text(kept)
+    assert LexicalIndex.saved_whole(tmp_path / "bm25")
+    (tmp_path / "bm25" / "articles" / "rows.json").unlink()
+    assert not LexicalIndex.saved_whole(tmp_path / "bm25")
