@@ -47,7 +47,9 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 NO_ANSWER = "I found no answer to that in the articles."
-UPLOAD_TYPES = [".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".gz", ".txt", ".md", ".html", ".htm"]
+UPLOAD_TYPES = [
+    ".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".gz", ".txt", ".md", ".html", ".htm", ".rss", ".atom", ".xml",
+]
 MAX_UPLOAD = "50mb"
 CONCURRENCY = 2  # answering holds the assistant's lock anyway; more workers would only queue on it
 QUEUE_SIZE = 64
@@ -537,7 +539,8 @@ def build_app(assistant: Assistant, index_dir: Path) -> gr.Blocks:
                     )
                 with gr.Accordion("Add articles", open=False, elem_id="add-articles"):
                     files = gr.File(
-                        label="JSONL, CSV, TXT or HTML files", file_count="multiple", file_types=UPLOAD_TYPES,
+                        label="JSONL, CSV, TXT, HTML files or RSS/Atom feeds", file_count="multiple",
+                        file_types=UPLOAD_TYPES,
                         elem_id="upload",
                     )
                     add_btn = gr.Button("Add to the archive", elem_id="add", variant="secondary")

@@ -300,7 +300,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--index", required=True, metavar="DIR", help="the index directory")
 
     p = sub.add_parser("ingest", help="add, update or re-read articles into an index")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders: .jsonl/.csv (.gz), .txt, .md, .html")
+    p.add_argument(
+        "paths", nargs="+", metavar="PATH", help="files or folders: .jsonl/.csv (.gz), .txt, .md, .html, .rss/.atom"
+    )
     with_index(p)
     p.add_argument(
         "--model",

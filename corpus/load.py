@@ -14,9 +14,11 @@ Formats, chosen by file suffix (case-insensitive):
 - ``.md``/``.markdown``: optional ``---`` front matter, a leading ``# Heading`` as the title,
   markdown syntax reduced to its text.
 - ``.html``/``.htm``: main text and metadata extracted with trafilatura.
+- ``.rss``/``.atom``/``.xml`` (``.gz`` too): a news or wire feed (RSS 2.0, RSS 1.0 or Atom), one
+  article per item or entry: its full content where the feed carries it, else its summary.
 
-Record places are ``"path:line"`` (1-based; for CSV the line where the record starts) or
-``"path"`` for a whole file.
+Record places are ``"path:line"`` (1-based; for CSV the line where the record starts, for a feed
+the line of its item) or ``"path"`` for a whole file.
 """
 
 from __future__ import annotations
@@ -180,13 +182,14 @@ def _read_directory(root: Path, columns: ColumnMap) -> Iterator[Article | Skippe
 
 
 def _file_kind(name: str) -> tuple[str, bool] | None:
-    """("jsonl"|"json"|"csv"|"tsv"|"txt"|"md"|"html", gzipped) for a supported name, else None."""
+    """("jsonl"|"json"|"csv"|"tsv"|"txt"|"md"|"html"|"feed", gzipped) for a supported name, else None."""
     lower = name.lower()
     gzipped = lower.endswith(".gz")
     if gzipped:
         lower = lower[: -len(".gz")]
     suffix = lower.rsplit(".", 1)[-1] if "." in lower else ""
     kinds = {"jsonl": "jsonl", "ndjson": "jsonl", "json": "json", "csv": "csv", "tsv": "tsv"}
+    kinds |= {"rss": "feed", "atom": "feed", "xml": "feed"}
     if not gzipped:
         kinds |= {"txt": "txt", "md": "md", "markdown": "md", "html": "html", "htm": "html"}
     kind = kinds.get(suffix)
@@ -514,8 +517,11 @@ def _article_from_parts(
     source: object = None,
     url: object = None,
     given_id: object = None,
+    place: str | None = None,
+    extra: tuple[tuple[str, str], ...] = (),
 ) -> Article | Skipped:
-    """Build an Article from a whole-file format; a body starting with the title loses it."""
+    """Build an Article from a whole-file format (or a feed's item, at ``place``); a body starting
+    with the title loses it."""
     clean_title = normalize_title(title)
     text = clean_text(body)
     if clean_title and text:
@@ -523,7 +529,7 @@ def _article_from_parts(
         if first.casefold() == clean_title.casefold():
             text = rest
     if not text:
-        return _skipped(str(path), "empty text after cleaning")
+        return _skipped(place or str(path), "empty text after cleaning")
     return Article(
         id=_optional_str(given_id) or content_id(clean_title, text),
         title=clean_title,
@@ -531,6 +537,7 @@ def _article_from_parts(
         date=normalize_date(date),
         source=_optional_str(source),
         url=_optional_str(url),
+        extra=extra,
     )
 
 
@@ -671,6 +678,31 @@ def _html_fallback(data: bytes) -> tuple[str | None, str]:
     return title, "\n\n".join(b.strip() for b in blocks)
 
 
+def _html_fragment_text(fragment: str) -> str:
+    """The text of an HTML fragment (a feed item's description or content), every block
+    (paragraph, heading, item...) its own paragraph; scripts, styles, navigation and forms dropped."""
+    import html
+
+    import lxml.etree
+    import lxml.html
+
+    if "<" not in fragment:
+        return html.unescape(fragment)  # text, perhaps with entities ("Tom &amp; Jerry"): no tags to parse
+    try:
+        tree = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except (lxml.etree.ParserError, ValueError):
+        return fragment
+    for element in list(tree.iter(*_HTML_DROP)):
+        element.drop_tree()
+    for element in tree.iter(*_HTML_BLOCKS, "div", "br"):
+        # text outside any block ("Summary. <p>More</p>") is kept, in its place
+        breaks = "\n" if element.tag == "br" else "\n\n"
+        element.tail = breaks + (element.tail or "")
+        if element.tag != "br":
+            element.text = breaks + (element.text or "")
+    return str(tree.text_content())
+
+
 def _read_html(path: Path, stream: IO[bytes], columns: ColumnMap) -> Iterator[Article | Skipped]:
     import trafilatura  # imported here: it is slow to import and only HTML needs it
 
@@ -703,6 +735,149 @@ def _read_html(path: Path, stream: IO[bytes], columns: ColumnMap) -> Iterator[Ar
     )
 
 
+# --- RSS and Atom feeds -----------------------------------------------------------------------
+
+_CONTENT_ENCODED = "{http://purl.org/rss/1.0/modules/content/}encoded"
+_ITEMS = frozenset({"item", "entry"})  # RSS (2.0 and 1.0) and Atom
+_FEED_ROOTS = frozenset({"rss", "feed", "RDF"})
+
+
+def _local(tag: object) -> str:
+    """An element's name without its namespace ("{http://www.w3.org/2005/Atom}entry" -> "entry")."""
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+
+
+def _text_of(element: Any) -> str:
+    """All the text inside ``element``. Entity references are left out: they are not resolved,
+    so that a feed can neither read local files nor expand into gigabytes."""
+    parts = [element.text or ""]
+    for child in element:
+        if isinstance(child.tag, str):  # an element, not an entity reference
+            parts.append(_text_of(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _child_text(item: Any, *names: str) -> str | None:
+    """The text of ``item``'s first child named one of ``names`` (local names, in that order of
+    preference), or None."""
+    for name in names:
+        for child in item:
+            if _local(child.tag) == name and (text := _text_of(child).strip()):
+                return text
+    return None
+
+
+def _atom_link(item: Any) -> str | None:
+    """An Atom entry's link to the article: ``rel="alternate"`` (the default) with an ``href``."""
+    for child in item:
+        if _local(child.tag) == "link" and child.get("href") and child.get("rel", "alternate") == "alternate":
+            return str(child.get("href")).strip()
+    return None
+
+
+def _item_source(item: Any) -> str | None:
+    """The outlet an item names as its own (RSS ``<source>``, Atom ``<source><title>``): a wire or
+    aggregator feed runs other outlets' stories."""
+    for child in item:
+        if _local(child.tag) == "source":
+            return _child_text(child, "title") if len(child) else _text_of(child).strip() or None
+    return None
+
+
+def _item_body(item: Any) -> str:
+    """An item's text: its full content (``content:encoded``, Atom ``content``) where the feed
+    carries it, else its summary (``description``, ``summary``); HTML reduced to its text."""
+    import lxml.etree
+
+    def body_of(child: Any) -> str:
+        # RSS carries (escaped) HTML; Atom says which: "text" (its default), "html" or "xhtml".
+        kind = child.get("type", "text") if _local(child.tag) in ("content", "summary") else "html"
+        if kind == "xhtml":
+            return _html_fragment_text("".join(lxml.etree.tostring(c, encoding="unicode") for c in child))
+        if "html" in kind:
+            return _html_fragment_text(_text_of(child))
+        return _text_of(child)
+
+    found: dict[str, Any] = {}
+    for child in item:
+        name = _local(child.tag)
+        if name == "encoded" and child.tag != _CONTENT_ENCODED:
+            continue
+        found.setdefault(name, child)
+    for name in ("encoded", "content", "description", "summary"):
+        if name in found and (body := body_of(found[name])).strip():
+            return body
+    return ""
+
+
+def _feed_item(path: Path, item: Any, feed_title: str | None) -> Article | Skipped:
+    place = f"{path}:{item.sourceline}"
+    body = _item_body(item)
+    if not body.strip():
+        return _skipped(place, "feed item has no description or content")
+    if _SURROGATE.search(body):
+        return _skipped(place, "contains an unpaired surrogate escape (\\ud800-\\udfff); fix or remove that character")
+    guid = _child_text(item, "guid", "id")
+    if guid and ":" not in guid and feed_title:
+        guid = f"{feed_title}:{guid}"  # "12345" is unique within its feed only; URLs, URNs and tags everywhere
+    extra = tuple(
+        (key, value)
+        for key, value in (("author", _child_text(item, "creator", "author")), ("feed", feed_title))
+        if value
+    )
+    return _article_from_parts(
+        path,
+        _child_text(item, "title"),
+        body,
+        date=_child_text(item, "pubDate", "published", "date", "updated"),
+        source=_item_source(item) or feed_title,
+        url=_child_text(item, "link") or _atom_link(item),
+        given_id=guid,
+        place=place,
+        extra=extra,
+    )
+
+
+def _read_feed(path: Path, stream: IO[bytes], columns: ColumnMap) -> Iterator[Article | Skipped]:
+    """Each item of an RSS or Atom feed, streamed: the items before a syntax error are kept, and
+    the error is reported at its line. Entities are not resolved and nothing is fetched (the
+    feed is untrusted)."""
+    import lxml.etree
+
+    if _looks_binary(stream):
+        yield _skipped(str(path), _BINARY_REASON)
+        return
+    events = lxml.etree.iterparse(
+        stream, events=("start", "end"), resolve_entities=False, no_network=True, load_dtd=False,
+        remove_comments=True, remove_pis=True, huge_tree=False,
+    )
+    feed_title: str | None = None
+    root = True
+    in_item = 0  # items nest in no feed format, but a malformed one may
+    try:
+        for event, element in events:
+            name = _local(element.tag)
+            if event == "start":
+                if root and name not in _FEED_ROOTS:
+                    yield _skipped(str(path), f"XML that is not an RSS or Atom feed (its root element is <{name}>)")
+                    return
+                root = False
+                in_item += name in _ITEMS
+                continue
+            if name in _ITEMS:
+                in_item -= 1
+                yield _feed_item(path, element, feed_title)
+                element.clear(keep_tail=True)
+            elif name == "title" and not in_item and feed_title is None and _local(element.getparent().tag) in (
+                "channel", "feed"
+            ):
+                feed_title = normalize_title(_text_of(element))
+    except lxml.etree.XMLSyntaxError as exc:
+        line = exc.lineno if exc.lineno else None
+        yield _skipped(f"{path}:{line}" if line else str(path), f"invalid XML: {exc.msg}")
+
+
 _READERS: dict[str, _Reader] = {
     "jsonl": _read_jsonl,
     "json": _read_json,
@@ -711,4 +886,5 @@ _READERS: dict[str, _Reader] = {
     "txt": _read_txt,
     "md": _read_md,
     "html": _read_html,
+    "feed": _read_feed,
 }

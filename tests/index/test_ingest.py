@@ -314,3 +314,28 @@ def test_embeddings_are_keyed_by_content(tmp_path: Path) -> None:
     store = IndexStore.open(tmp_path / "ix")
     ids, vectors = store.all_chunk_vectors()
     assert len(ids) == 1 and np.allclose(np.linalg.norm(vectors, axis=1), 1.0)
+
+
+def test_snapshots_of_a_feed_add_each_story_once_and_a_revision_updates_it(tmp_path: Path) -> None:
+    def feed(body: str) -> str:
+        return (
+            '<?xml version="1.0"?><rss version="2.0"><channel><title>Coast Wire</title>'
+            "<item><title>Harbour reopens</title><guid>https://wire.example/881</guid>"
+            f"<pubDate>Tue, 02 Mar 2021 09:30:00 GMT</pubDate><description>{body}</description></item>"
+            "</channel></rss>"
+        )
+
+    first = "The harbour at Porthwen reopened on Tuesday after the storm damage was repaired."
+    (tmp_path / "feeds").mkdir()
+    for hour in ("0900", "1000"):
+        (tmp_path / "feeds" / f"{hour}.rss").write_text(feed(first), encoding="utf-8")
+    report = run([tmp_path / "feeds"], tmp_path / "ix")
+    assert (report.read, report.added, report.unchanged) == (2, 1, 1)
+    (tmp_path / "feeds" / "1100.rss").write_text(feed(first + " Ferries run again from Friday."), encoding="utf-8")
+    report = run([tmp_path / "feeds" / "1100.rss"], tmp_path / "ix")
+    assert (report.added, report.updated) == (0, 1)
+    store = IndexStore.open(tmp_path / "ix")
+    article = store.article("https://wire.example/881")
+    assert article is not None and article.text.endswith("Ferries run again from Friday.")
+    assert (article.source, article.date) == ("Coast Wire", "2021-03-02")
+    check_consistent(tmp_path / "ix")

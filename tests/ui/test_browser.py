@@ -190,18 +190,20 @@ def test_uploads_grow_the_index_without_a_restart(chat: Chat, tmp_path: Path) ->
     shutil.copyfile(FIXTURES / "upload_museum.txt", hostile)
     herald = tmp_path / "upload_herald.jsonl"
     shutil.copyfile(FIXTURES / "upload_herald.jsonl", herald)
+    wire = tmp_path / "upload_wire.rss"
+    shutil.copyfile(FIXTURES / "upload_wire.rss", wire)
 
     chat.page.locator("#add-articles").get_by_text("Add articles").click()
-    chat.page.locator("#upload input[type=file]").set_input_files([str(hostile), str(herald)])
+    chat.page.locator("#upload input[type=file]").set_input_files([str(hostile), str(herald), str(wire)])
     # The file list shows each name as text (stem and extension in separate elements).
     expect(chat.page.locator("#upload")).to_contain_text(HOSTILE_NAME.removesuffix(".txt"))
     expect(chat.page.locator("#upload")).to_contain_text("upload_herald")
     chat.page.locator("#add").click()
     report = chat.page.locator("#ingest-report textarea")
-    expect(report).to_have_value(re.compile(r"added: 2\b"), timeout=INGEST_TIMEOUT)
+    expect(report).to_have_value(re.compile(r"added: 3\b"), timeout=INGEST_TIMEOUT)
     # Gradio stores uploads under a cleaned name (without "<>"); the report names them by it.
     assert "img src=x onerror=alert(1).txt" in report.input_value()
-    expect(chat.page.locator("#stats")).to_contain_text("7 articles")
+    expect(chat.page.locator("#stats")).to_contain_text("8 articles")
     expect(chat.page.locator("#stats")).to_contain_text("Harbour Herald")
     chat.page.locator("#source-filter input").click()
     expect(chat.page.get_by_role("option", name="Harbour Herald", exact=True)).to_be_visible()
@@ -212,6 +214,9 @@ def test_uploads_grow_the_index_without_a_restart(chat: Chat, tmp_path: Path) ->
     assert "Museum of Tides opens" in chat.cited(answer)[0], chat.cited(answer)
     herald_answer = chat.ask("What is the name of the new all-weather lifeboat at Kestrel Point?")
     assert "Harbour Herald" in chat.cited(herald_answer)[0], chat.cited(herald_answer)
+    wire_answer = chat.ask("How far away can the new lantern of the Gull Rock lighthouse be seen?")
+    assert "The Islander" in chat.cited(wire_answer)[0], chat.cited(wire_answer)
+    assert "19 nautical miles" in wire_answer.inner_text()
     chat.shot("06-answer-from-upload")
 
 
