@@ -1,4 +1,4 @@
-"""The ``newsqa`` command: ingest, delete, stats, ask, chat, serve, demo and eval.
+"""The ``newsqa`` command: ingest, delete, stats, ask, search, chat, serve, demo and eval.
 
 Exit status: 0 success; 1 an error (message on stderr); 2 bad usage; 3 ingest finished but skipped
 some records (each listed with file:line and reason).
@@ -17,7 +17,7 @@ from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
-__all__ = ["main"]
+__all__ = ["main", "positive_int"]
 
 logger = logging.getLogger("newsqa")
 
@@ -207,6 +207,39 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+_SNIPPET_CHARS = 300
+
+
+def format_hits(hits) -> str:  # type: ignore[no-untyped-def]
+    """Plain-text rendering of search results: each passage's article, place and opening words."""
+    if not hits:
+        return "No passage matches that."
+    lines = []
+    for i, h in enumerate(hits, 1):
+        text = " ".join(h.text.split())
+        snippet = text if len(text) <= _SNIPPET_CHARS else text[:_SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
+        lines.append(f"[{i}] {h.title or '(untitled)'} — {h.source or '?'}, {h.date or 'undated'}")
+        lines.append(f"    {h.url or '(no link)'}  (article {h.article_id}, characters {h.start}–{h.end})")
+        lines.append(f"    {snippet}")
+    return "\n".join(lines)
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from assistant.records import Hit
+
+    assistant = _load_assistant(args)
+    if args.articles:
+        # each article once, at its best passage: the best of ten times as many passages
+        best: dict[str, Hit] = {}
+        for h in assistant.search(args.query, k=10 * args.k, filters=_filters(args)):
+            best.setdefault(h.article_id, h)
+        hits = list(best.values())[: args.k]
+    else:
+        hits = assistant.search(args.query, k=args.k, filters=_filters(args))
+    print(json.dumps([asdict(h) for h in hits], indent=2, ensure_ascii=False) if args.json else format_hits(hits))
+    return 0
+
+
 def cmd_chat(args: argparse.Namespace) -> int:
     from assistant.chat import Conversation
 
@@ -289,6 +322,17 @@ def _iso_date(text: str) -> str:
         raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, not {text!r}") from None
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     from index.embed import DEFAULT_MODEL
 
@@ -338,6 +382,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     _add_filter_args(p)
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("search", help="the passages that match a query best, with their articles (no answer)")
+    p.add_argument("query")
+    with_index(p)
+    p.add_argument("-k", type=positive_int, default=10, metavar="N", help="how many passages (default 10)")
+    p.add_argument("--articles", action="store_true", help="each article once, at its best passage; -k counts articles")
+    p.add_argument("--json", action="store_true")
+    _add_filter_args(p)
+    p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("chat", help="an interactive conversation in the terminal")
     with_index(p)

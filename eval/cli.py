@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TextIO
 
+from assistant.cli import positive_int
 from eval.errors import EvalError
 from eval.formats import load_conversations, load_questions, load_sentences, load_unanswerable
 from eval.report import format_table, write_report
@@ -66,16 +67,6 @@ _TASK_HELP = {
 }
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
-
-
 def _near_date(text: str) -> str:
     if text == "question":
         return text
@@ -111,7 +102,7 @@ def add_eval_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPars
         sub.add_argument(
             "--out", type=Path, metavar="DIR", help="write metrics.json, per_question.jsonl, report.md and plots here"
         )
-        sub.add_argument("--limit", type=_positive_int, metavar="N", help="evaluate only the first N items")
+        sub.add_argument("--limit", type=positive_int, metavar="N", help="evaluate only the first N items")
         if task != "sentences":
             sub.add_argument(
                 "--min-confidence",

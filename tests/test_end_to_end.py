@@ -102,6 +102,19 @@ def test_a_name_typed_without_its_accent_is_found(index: Path) -> None:
     assert "engine room" in answer["sentences"][0]["text"] and "Alun Prŷce" in answer["sentences"][0]["text"]
 
 
+def test_search_lists_the_matching_passages_with_their_place(index: Path) -> None:
+    hits = json.loads(newsqa("search", "Porthwen harbour fire", "--index", str(index), "-k", "3", "--json").stdout)
+    assert len(hits) == 3 and hits[0]["title"] == "Harbour fire destroys three fishing boats in Porthwen"
+    from assistant.api import Assistant
+
+    assistant = Assistant.load(index)
+    assert all(assistant.article_text(h["article_id"])[h["start"] : h["end"]] == h["text"] for h in hits)
+    articles = json.loads(newsqa("search", "fire", "--index", str(index), "--articles", "-k", "4", "--json").stdout)
+    assert len(articles) == 4 and len({h["article_id"] for h in articles}) == 4
+    text = newsqa("search", "Porthwen harbour fire", "--index", str(index), "--source", "No Such Outlet").stdout
+    assert text.strip() == "No passage matches that."
+
+
 def test_stats_and_reingest_and_delete(index: Path, tmp_path: Path) -> None:
     stats = json.loads(newsqa("stats", "--index", str(index), "--json").stdout)
     assert stats["articles"] == 27 and stats["model"] == "all-MiniLM-L6-v2" and stats["dim"] == 384
