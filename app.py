@@ -539,7 +539,7 @@ def build_app(assistant: Assistant, index_dir: Path) -> gr.Blocks:
                     )
                 with gr.Accordion("Add articles", open=False, elem_id="add-articles"):
                     files = gr.File(
-                        label="JSONL, CSV, TXT, HTML files or RSS/Atom feeds", file_count="multiple",
+                        label="JSONL, CSV, TXT, HTML files or news feeds", file_count="multiple",
                         file_types=UPLOAD_TYPES,
                         elem_id="upload",
                     )

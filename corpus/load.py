@@ -14,8 +14,9 @@ Formats, chosen by file suffix (case-insensitive):
 - ``.md``/``.markdown``: optional ``---`` front matter, a leading ``# Heading`` as the title,
   markdown syntax reduced to its text.
 - ``.html``/``.htm``: main text and metadata extracted with trafilatura.
-- ``.rss``/``.atom``/``.xml`` (``.gz`` too): a news or wire feed (RSS 2.0, RSS 1.0 or Atom), one
-  article per item or entry: its full content where the feed carries it, else its summary.
+- ``.rss``/``.atom``/``.xml`` (``.gz`` too): a news or wire feed (RSS 2.0, RSS 1.0, Atom or
+  IPTC NewsML-G2), one article per item, entry or newsItem: its full content where the feed
+  carries it, else its summary.
 
 Record places are ``"path:line"`` (1-based; for CSV the line where the record starts, for a feed
 the line of its item) or ``"path"`` for a whole file.
@@ -738,8 +739,9 @@ def _read_html(path: Path, stream: IO[bytes], columns: ColumnMap) -> Iterator[Ar
 # --- RSS and Atom feeds -----------------------------------------------------------------------
 
 _CONTENT_ENCODED = "{http://purl.org/rss/1.0/modules/content/}encoded"
-_ITEMS = frozenset({"item", "entry"})  # RSS (2.0 and 1.0) and Atom
-_FEED_ROOTS = frozenset({"rss", "feed", "RDF"})
+# root element -> the element that is one article: RSS 2.0, RSS 1.0, Atom, and the IPTC's NewsML-G2
+# (a wire service's newsMessage of newsItems, or one newsItem)
+_FEED_ITEMS = {"rss": "item", "RDF": "item", "feed": "entry", "newsMessage": "newsItem", "newsItem": "newsItem"}
 
 
 def _local(tag: object) -> str:
@@ -760,7 +762,9 @@ def _text_of(element: Any) -> str:
 
 def _child_text(item: Any, *names: str) -> str | None:
     """The text of ``item``'s first child named one of ``names`` (local names, in that order of
-    preference), or None."""
+    preference), or None (also when ``item`` is None)."""
+    if item is None:
+        return None
     for name in names:
         for child in item:
             if _local(child.tag) == name and (text := _text_of(child).strip()):
@@ -788,13 +792,11 @@ def _item_source(item: Any) -> str | None:
 def _item_body(item: Any) -> str:
     """An item's text: its full content (``content:encoded``, Atom ``content``) where the feed
     carries it, else its summary (``description``, ``summary``); HTML reduced to its text."""
-    import lxml.etree
-
     def body_of(child: Any) -> str:
         # RSS carries (escaped) HTML; Atom says which: "text" (its default), "html" or "xhtml".
         kind = child.get("type", "text") if _local(child.tag) in ("content", "summary") else "html"
         if kind == "xhtml":
-            return _html_fragment_text("".join(lxml.etree.tostring(c, encoding="unicode") for c in child))
+            return _html_fragment_text(_inner_xml(child))
         if "html" in kind:
             return _html_fragment_text(_text_of(child))
         return _text_of(child)
@@ -811,7 +813,56 @@ def _item_body(item: Any) -> str:
     return ""
 
 
+def _inner_xml(element: Any) -> str:
+    """What ``element`` holds, as markup: inline XHTML to read as HTML."""
+    import html
+
+    import lxml.etree
+
+    return html.escape(element.text or "") + "".join(lxml.etree.tostring(c, encoding="unicode") for c in element)
+
+
+def _child(element: Any, name: str) -> Any:
+    """``element``'s first child of local name ``name``, or None (also when ``element`` is None)."""
+    return None if element is None else next((c for c in element if _local(c.tag) == name), None)
+
+
+def _g2_item(path: Path, item: Any) -> Article | Skipped:
+    """A NewsML-G2 ``newsItem``: its text from ``contentSet`` (inline XHTML or text, else the
+    summary in ``contentMeta``), headline, creation date, credit line or provider, and guid."""
+    place = f"{path}:{item.sourceline}"
+    meta, content = _child(item, "itemMeta"), _child(item, "contentMeta")
+    body = ""
+    parts = _child(item, "contentSet")
+    for part in parts if parts is not None else ():
+        if _local(part.tag) == "inlineXML":
+            html_body = next((el for el in part.iter() if _local(el.tag) == "body"), part)
+            body = _html_fragment_text(_inner_xml(html_body))
+        elif _local(part.tag) == "inlineData":
+            body = _text_of(part)
+        if body.strip():
+            break
+    body = body if body.strip() else _child_text(content, "description") or ""
+    if not body.strip():
+        return _skipped(place, "news item has no text (a picture or video item?)")
+    provider = _child(meta, "provider")
+    provider_name = None if provider is None else provider.get("literal") or provider.get("qcode", "").partition(":")[2]
+    author = _child_text(content, "by")
+    return _article_from_parts(
+        path,
+        _child_text(content, "headline") or _child_text(meta, "title"),
+        body,
+        date=_child_text(content, "contentCreated") or _child_text(meta, "firstCreated", "versionCreated"),
+        source=_child_text(content, "creditline") or provider_name,
+        given_id=item.get("guid"),
+        place=place,
+        extra=(("author", author),) if author else (),
+    )
+
+
 def _feed_item(path: Path, item: Any, feed_title: str | None) -> Article | Skipped:
+    if _local(item.tag) == "newsItem":
+        return _g2_item(path, item)
     place = f"{path}:{item.sourceline}"
     body = _item_body(item)
     if not body.strip():
@@ -840,7 +891,7 @@ def _feed_item(path: Path, item: Any, feed_title: str | None) -> Article | Skipp
 
 
 def _read_feed(path: Path, stream: IO[bytes], columns: ColumnMap) -> Iterator[Article | Skipped]:
-    """Each item of an RSS or Atom feed, streamed: the items before a syntax error are kept, and
+    """Each item of an RSS, Atom or NewsML-G2 feed, streamed: the items before a syntax error are kept, and
     the error is reported at its line. Entities are not resolved and nothing is fetched (the
     feed is untrusted)."""
     import lxml.etree
@@ -853,19 +904,23 @@ def _read_feed(path: Path, stream: IO[bytes], columns: ColumnMap) -> Iterator[Ar
         remove_comments=True, remove_pis=True, huge_tree=False,
     )
     feed_title: str | None = None
-    root = True
+    root, item_name = True, ""
     in_item = 0  # items nest in no feed format, but a malformed one may
     try:
         for event, element in events:
             name = _local(element.tag)
             if event == "start":
-                if root and name not in _FEED_ROOTS:
-                    yield _skipped(str(path), f"XML that is not an RSS or Atom feed (its root element is <{name}>)")
-                    return
-                root = False
-                in_item += name in _ITEMS
+                if root:
+                    if name not in _FEED_ITEMS:
+                        yield _skipped(
+                            str(path), f"XML that is not an RSS, Atom or NewsML-G2 feed (its root element is <{name}>)"
+                        )
+                        return
+                    item_name = _FEED_ITEMS[name]
+                    root = False
+                in_item += name == item_name
                 continue
-            if name in _ITEMS:
+            if name == item_name:
                 in_item -= 1
                 yield _feed_item(path, element, feed_title)
                 element.clear(keep_tail=True)

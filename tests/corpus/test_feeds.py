@@ -156,7 +156,7 @@ def test_a_broken_feed_keeps_the_items_before_the_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
-        ('<?xml version="1.0"?><urlset><url><loc>https://x.org</loc></url></urlset>', "not an RSS or Atom feed"),
+        ("<?xml version=\"1.0\"?><urlset><url><loc>https://x.org</loc></url></urlset>", "not an RSS, Atom or NewsML"),
         ("<rss><channel><title>x</title>", "invalid XML"),
         ("not XML at all", "invalid XML"),
     ],
@@ -201,3 +201,66 @@ def test_descriptions_are_html_whose_text_is_kept_whole(tmp_path: Path, descript
     (tmp_path / "f.rss").write_text(feed, encoding="utf-8")
     (item,) = read(tmp_path / "f.rss")
     assert isinstance(item, Article) and item.text == text
+
+
+G2 = """<?xml version="1.0" encoding="UTF-8"?>
+<newsMessage xmlns="http://iptc.org/std/nar/2006-10-01/">
+  <header><sent>2021-03-02T09:31:00Z</sent></header>
+  <itemSet>
+    <newsItem guid="urn:newsml:wire.example:20210302:881" version="2" standard="NewsML-G2">
+      <catalogRef href="http://www.iptc.org/std/catalog/catalog.IPTC-G2-Standards_36.xml"/>
+      <itemMeta>
+        <itemClass qcode="ninat:text"/>
+        <provider literal="Riverton Wire"/>
+        <versionCreated>2021-03-03T08:00:00Z</versionCreated>
+        <firstCreated>2021-03-02T09:00:00Z</firstCreated>
+        <title>RIVERTON-FLOOD</title>
+      </itemMeta>
+      <contentMeta>
+        <contentCreated>2021-03-02T08:45:00Z</contentCreated>
+        <creditline>Riverton Wire / Valley Ledger</creditline>
+        <headline>Flooding closes bridge in Riverton</headline>
+        <by>Ana Kovač</by>
+      </contentMeta>
+      <contentSet>
+        <inlineXML contenttype="application/xhtml+xml">
+          <html xmlns="http://www.w3.org/1999/xhtml"><head><title>Flood</title></head>
+          <body><p>Heavy rain flooded the Riverton valley on Monday.</p><p>The Old Mill bridge was closed.</p></body>
+          </html>
+        </inlineXML>
+      </contentSet>
+    </newsItem>
+    <newsItem guid="urn:newsml:wire.example:20210302:882" version="1" standard="NewsML-G2">
+      <itemMeta><itemClass qcode="ninat:picture"/><provider qcode="nprov:RIVWIRE"/></itemMeta>
+      <contentMeta><headline>Bridge under water</headline></contentMeta>
+      <contentSet><remoteContent href="https://wire.example/pic/882.jpg"/></contentSet>
+    </newsItem>
+    <newsItem guid="urn:newsml:wire.example:20210302:883" version="1" standard="NewsML-G2">
+      <itemMeta><itemClass qcode="ninat:text"/><provider qcode="nprov:RIVWIRE"/></itemMeta>
+      <contentMeta><headline>Rockets win</headline></contentMeta>
+      <contentSet><inlineData contenttype="text/plain">The Rockets won the regional final.</inlineData></contentSet>
+    </newsItem>
+  </itemSet>
+</newsMessage>
+"""
+
+
+def test_newsml_g2_news_items_are_articles(tmp_path: Path) -> None:
+    (tmp_path / "wire.xml").write_text(G2, encoding="utf-8")
+    flood, picture, rockets = read(tmp_path / "wire.xml")
+    assert flood == Article(
+        id="urn:newsml:wire.example:20210302:881",
+        title="Flooding closes bridge in Riverton",
+        text="Heavy rain flooded the Riverton valley on Monday.\n\nThe Old Mill bridge was closed.",
+        date="2021-03-02",
+        source="Riverton Wire / Valley Ledger",
+        extra=(("author", "Ana Kovač"),),
+    )
+    assert picture == Skipped(
+        f"{tmp_path / 'wire.xml'}:{line_of(G2, 'newsItem guid', 1)}", "news item has no text (a picture or video item?)"
+    )
+    assert isinstance(rockets, Article)
+    assert (rockets.text, rockets.source, rockets.date) == ("The Rockets won the regional final.", "RIVWIRE", None)
+    (tmp_path / "one.xml").write_text(G2[G2.index("<newsItem") : G2.index("</newsItem>") + 11], encoding="utf-8")
+    (alone,) = read(tmp_path / "one.xml")  # one newsItem on its own, without its namespace declared
+    assert isinstance(alone, Article) and alone.title == "Flooding closes bridge in Riverton"

@@ -1,6 +1,6 @@
 """Fuzzed ingestion: random and malformed records thrown at every reader in ``corpus/load.py``.
 
-The properties, for JSONL/NDJSON/JSON/CSV/TSV (plain and gzipped), TXT, Markdown and HTML:
+The properties, for JSONL/NDJSON/JSON/CSV/TSV (plain and gzipped), TXT, Markdown, HTML and feeds:
 
 - reading never raises, whatever the bytes;
 - every record yields exactly one item, in order: an ``Article`` for a good record, a ``Skipped``
@@ -23,6 +23,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
+from html import escape as html_escape
 from pathlib import Path
 
 from hypothesis import HealthCheck, example, given, settings
@@ -469,6 +470,64 @@ def test_html_files_never_crash_the_reader(title: str | None, body: str, name: s
         assert len(items) == 1
 
 
+# --- feeds ------------------------------------------------------------------------------------------
+
+XML_SAFE = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")  # characters XML 1.0 allows
+
+
+Feed = tuple[str, list[Good | None], list[int]]
+
+
+@st.composite
+def feed_files(draw: st.DrawFn) -> Feed:
+    """(an RSS feed, its items in order — Good, or None for an item with no text —, each item's line)."""
+    n = draw(st.integers(1, 8))
+    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">']
+    out.append(f"<channel><title>{html_escape(XML_SAFE.sub('', draw(NOISE)))}</title>")
+    items: list[Good | None] = []
+    lines = []
+    for i in range(n):
+        lines.append(len(out) + 1)
+        if draw(st.integers(0, 4)) == 0:
+            items.append(None)
+            out.append(f"<item><title>Gallery {i}</title><link>https://x.example/{i}</link></item>")
+            continue
+        text = XML_SAFE.sub("", draw(good_texts())).replace("]]>", "")
+        paragraphs = "".join(f"<p>{html_escape(p)}</p>" for p in text.split("\n\n"))
+        body = draw(
+            st.sampled_from(
+                [
+                    f"<description>{html_escape(paragraphs)}</description>",
+                    f"<content:encoded><![CDATA[{paragraphs}]]></content:encoded>",
+                    f"<description>{html_escape(text)}</description>",
+                ]
+            )
+        )
+        title = html_escape(XML_SAFE.sub("", draw(NOISE)))
+        out.append(f"<item><title>{title}</title><guid>https://x.example/{i}</guid>{body}</item>")
+        items.append(Good({"text": text}, f"https://x.example/{i}"))
+    out.append("</channel></rss>")
+    return "\n".join(out), items, lines
+
+
+@FUZZ
+@given(feed_files(), st.sampled_from(["f.rss", "f.xml", "f.rss.gz"]))
+def test_feed_every_item_read_or_reported_at_its_line(feed: Feed, name: str) -> None:
+    text, items, lines = feed
+    with scratch() as d:
+        path = d / name
+        data = text.encode("utf-8")
+        path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+        got = read(path)
+        assert len(got) == len(items), [getattr(i, "place", i) for i in got]
+        for item, expected, line in zip(got, items, lines, strict=True):
+            if expected is None:
+                assert isinstance(item, Skipped) and item.place == f"{path}:{line}", item
+            else:
+                check_good(item, expected)
+                assert "<p>" not in item.text and "&lt;" not in item.text
+
+
 # --- any bytes at all ------------------------------------------------------------------------------
 
 NAMES = [
@@ -484,6 +543,10 @@ NAMES = [
     "f.json.gz",
     "f.csv.gz",
     "f.tsv.gz",
+    "f.rss",
+    "f.atom",
+    "f.xml",
+    "f.xml.gz",
 ]
 
 
