@@ -789,6 +789,14 @@ def _item_source(item: Any) -> str | None:
     return None
 
 
+def _item_author(item: Any) -> str | None:
+    """An item's author: ``dc:creator``, RSS ``author`` (an address), or an Atom author's ``name``."""
+    author = _child(item, "author")
+    if author is not None and len(author):
+        return _child_text(author, "name")
+    return _child_text(item, "creator", "author")
+
+
 def _item_body(item: Any) -> str:
     """An item's text: its full content (``content:encoded``, Atom ``content``) where the feed
     carries it, else its summary (``description``, ``summary``); HTML reduced to its text."""
@@ -867,16 +875,10 @@ def _feed_item(path: Path, item: Any, feed_title: str | None) -> Article | Skipp
     body = _item_body(item)
     if not body.strip():
         return _skipped(place, "feed item has no description or content")
-    if _SURROGATE.search(body):
-        return _skipped(place, "contains an unpaired surrogate escape (\\ud800-\\udfff); fix or remove that character")
     guid = _child_text(item, "guid", "id")
     if guid and ":" not in guid and feed_title:
         guid = f"{feed_title}:{guid}"  # "12345" is unique within its feed only; URLs, URNs and tags everywhere
-    extra = tuple(
-        (key, value)
-        for key, value in (("author", _child_text(item, "creator", "author")), ("feed", feed_title))
-        if value
-    )
+    extra = tuple((key, value) for key, value in (("author", _item_author(item)), ("feed", feed_title)) if value)
     return _article_from_parts(
         path,
         _child_text(item, "title"),
@@ -891,9 +893,9 @@ def _feed_item(path: Path, item: Any, feed_title: str | None) -> Article | Skipp
 
 
 def _read_feed(path: Path, stream: IO[bytes], columns: ColumnMap) -> Iterator[Article | Skipped]:
-    """Each item of an RSS, Atom or NewsML-G2 feed, streamed: the items before a syntax error are kept, and
-    the error is reported at its line. Entities are not resolved and nothing is fetched (the
-    feed is untrusted)."""
+    """Each item of an RSS, Atom or NewsML-G2 feed, streamed: the items before a syntax error are
+    kept, and the error is reported at its line. Entities are not resolved and nothing is fetched
+    (the feed is untrusted)."""
     import lxml.etree
 
     if _looks_binary(stream):
@@ -929,8 +931,7 @@ def _read_feed(path: Path, stream: IO[bytes], columns: ColumnMap) -> Iterator[Ar
             ):
                 feed_title = normalize_title(_text_of(element))
     except lxml.etree.XMLSyntaxError as exc:
-        line = exc.lineno if exc.lineno else None
-        yield _skipped(f"{path}:{line}" if line else str(path), f"invalid XML: {exc.msg}")
+        yield _skipped(f"{path}:{exc.lineno}" if exc.lineno else str(path), f"invalid XML: {exc.msg}")
 
 
 _READERS: dict[str, _Reader] = {

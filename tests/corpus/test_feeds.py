@@ -56,7 +56,7 @@ ATOM = """<?xml version="1.0" encoding="utf-8"?>
     <id>tag:harbour.example.net,2021:17</id>
     <updated>2021-06-02T10:00:00Z</updated>
     <published>2021-06-01T07:15:00Z</published>
-    <author><name>Alun Prŷce</name></author>
+    <author><name>Alun Prŷce</name><email>alun@harbour.example.net</email></author>
     <summary>A fire in Porthwen harbour.</summary>
     <content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>A fire broke out in Porthwen harbour
       early on Tuesday and destroyed three fishing boats.</p><p>Nobody was hurt.</p></div></content>
