@@ -1,4 +1,4 @@
-"""News and wire feeds read as articles: RSS 2.0, RSS 1.0 (RDF), Atom and IPTC NewsML-G2.
+"""News and wire feeds read as articles: RSS 2.0, RSS 1.0 (RDF), Atom, IPTC NewsML-G2 and NITF.
 
 :func:`read_feed` streams a feed with lxml and yields an ``Article`` for each item (entry, newsItem)
 with text, and a :class:`~corpus.load.Skipped` at its line for each without; a syntax error ends
@@ -26,9 +26,12 @@ from corpus.load import _BINARY_REASON, _HTML_BLOCKS, _HTML_DROP, Skipped, _arti
 __all__ = ["read_feed"]
 
 _CONTENT_ENCODED = "{http://purl.org/rss/1.0/modules/content/}encoded"
-# root element -> the element that is one article: RSS 2.0, RSS 1.0, Atom, and the IPTC's NewsML-G2
-# (a wire service's newsMessage of newsItems, or one newsItem)
-_FEED_ITEMS = {"rss": "item", "RDF": "item", "feed": "entry", "newsMessage": "newsItem", "newsItem": "newsItem"}
+# root element -> the element that is one article: RSS 2.0, RSS 1.0, Atom, the IPTC's NewsML-G2 (a
+# wire service's newsMessage of newsItems, or one newsItem) and NITF (one article a file, as news
+# archives such as The New York Times Annotated Corpus keep them)
+_FEED_ITEMS = {
+    "rss": "item", "RDF": "item", "feed": "entry", "newsMessage": "newsItem", "newsItem": "newsItem", "nitf": "nitf",
+}
 
 
 def _local(tag: object) -> str:
@@ -151,9 +154,50 @@ def _g2_item(path: Path, item: Any) -> Article | Skipped:
     )
 
 
+def _descendant(element: Any, name: str) -> Any:
+    """``element``'s first descendant of local name ``name``, or None."""
+    return next((el for el in element.iter() if _local(el.tag) == name), None)
+
+
+def _nitf_item(path: Path, item: Any) -> Article | Skipped:
+    """An NITF document: its ``body.content`` (the ``full_text`` block where there is one: the
+    ``lead_paragraph`` block repeats its opening), headline, publication date and name, and
+    ``doc-id``."""
+    content = _descendant(item, "body.content")
+    if content is not None:
+        full = next((b for b in content if _local(b.tag) == "block" and b.get("class") == "full_text"), content)
+        body = _html_fragment_text(_inner_xml(full))
+    else:
+        body = ""
+    if not body.strip():
+        return _skipped(f"{path}:{item.sourceline}", "NITF document has no body.content text")
+    pubdata, copyright_, doc_id = (_descendant(item, n) for n in ("pubdata", "doc.copyright", "doc-id"))
+    source = (pubdata is not None and pubdata.get("name")) or (copyright_ is not None and copyright_.get("holder"))
+    given_id = doc_id.get("id-string") if doc_id is not None else None
+    if given_id and ":" not in given_id and source:
+        given_id = f"{source}:{given_id}"  # archive numbers are unique within their archive only
+    url = pubdata.get("ex-ref") if pubdata is not None else None
+    hedline = _descendant(item, "hedline")
+    byline = _descendant(item, "byline")
+    author = _text_of(byline).strip() if byline is not None else ""
+    return _article_from_parts(
+        path,
+        _child_text(hedline, "hl1") or _child_text(_child(item, "head"), "title"),
+        body,
+        date=pubdata.get("date.publication") if pubdata is not None else None,
+        source=source or None,
+        url=url if url and url.startswith(("http://", "https://")) else None,
+        given_id=given_id,
+        place=f"{path}:{item.sourceline}",
+        extra=(("author", author),) if author else (),
+    )
+
+
 def _feed_item(path: Path, item: Any, feed_title: str | None) -> Article | Skipped:
     if _local(item.tag) == "newsItem":
         return _g2_item(path, item)
+    if _local(item.tag) == "nitf":
+        return _nitf_item(path, item)
     place = f"{path}:{item.sourceline}"
     body = _item_body(item)
     if not body.strip():
@@ -176,9 +220,9 @@ def _feed_item(path: Path, item: Any, feed_title: str | None) -> Article | Skipp
 
 
 def read_feed(path: Path, stream: IO[bytes]) -> Iterator[Article | Skipped]:
-    """Each item of an RSS, Atom or NewsML-G2 feed, streamed: the items before a syntax error are
-    kept, and the error is reported at its line. Entities are not resolved and nothing is fetched
-    (the feed is untrusted)."""
+    """Each item of an RSS, Atom or NewsML-G2 feed (or the one article of an NITF document),
+    streamed: the items before a syntax error are kept, and the error is reported at its line.
+    Entities are not resolved and nothing is fetched (the feed is untrusted)."""
     if _looks_binary(stream):
         yield _skipped(str(path), _BINARY_REASON)
         return
@@ -195,9 +239,8 @@ def read_feed(path: Path, stream: IO[bytes]) -> Iterator[Article | Skipped]:
             if event == "start":
                 if root:
                     if name not in _FEED_ITEMS:
-                        yield _skipped(
-                            str(path), f"XML that is not an RSS, Atom or NewsML-G2 feed (its root element is <{name}>)"
-                        )
+                        reason = f"XML that is not an RSS, Atom, NewsML-G2 or NITF document (its root is <{name}>)"
+                        yield _skipped(str(path), reason)
                         return
                     item_name = _FEED_ITEMS[name]
                     root = False

@@ -16,7 +16,7 @@ Formats, chosen by file suffix (case-insensitive):
 - ``.html``/``.htm``: main text and metadata extracted with trafilatura.
 - ``.rss``/``.atom``/``.xml`` (``.gz`` too): a news or wire feed (RSS 2.0, RSS 1.0, Atom or
   IPTC NewsML-G2), one article per item, entry or newsItem: its full content where the feed
-  carries it, else its summary (see :mod:`corpus.feeds`).
+  carries it, else its summary; or an NITF document, one article (see :mod:`corpus.feeds`).
 
 Record places are ``"path:line"`` (1-based; for CSV the line where the record starts, for a feed
 the line of its item) or ``"path"`` for a whole file.

@@ -156,7 +156,7 @@ def test_a_broken_feed_keeps_the_items_before_the_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
-        ("<?xml version=\"1.0\"?><urlset><url><loc>https://x.org</loc></url></urlset>", "not an RSS, Atom or NewsML"),
+        ("<?xml version=\"1.0\"?><urlset><url><loc>https://x.org</loc></url></urlset>", "its root is <urlset>"),
         ("<rss><channel><title>x</title>", "invalid XML"),
         ("not XML at all", "invalid XML"),
     ],
@@ -264,3 +264,56 @@ def test_newsml_g2_news_items_are_articles(tmp_path: Path) -> None:
     (tmp_path / "one.xml").write_text(G2[G2.index("<newsItem") : G2.index("</newsItem>") + 11], encoding="utf-8")
     (alone,) = read(tmp_path / "one.xml")  # one newsItem on its own, without its namespace declared
     assert isinstance(alone, Article) and alone.title == "Flooding closes bridge in Riverton"
+
+
+NITF = """<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE nitf SYSTEM "http://www.nitf.org/IPTC/NITF/3.3/specification/dtd/nitf-3-3.dtd">
+<nitf change.date="June 10, 2005" change.time="19:30" version="-//IPTC//DTD NITF 3.3//EN">
+  <head>
+    <title>COUNCIL APPROVES BUDGET</title>
+    <meta content="15" name="publication_day_of_month"/>
+    <docdata>
+      <doc-id id-string="881"/>
+      <doc.copyright holder="The Riverton Post" year="1987"/>
+    </docdata>
+    <pubdata date.publication="19870615T000000" ex-ref="https://post.example/1987/06/15/budget"
+             name="The Riverton Post" unit-of-measure="word"/>
+  </head>
+  <body>
+    <body.head>
+      <hedline><hl1>Council Approves Budget After Long Debate</hl1></hedline>
+      <byline class="print_byline">By ANA KOVAC</byline>
+      <abstract><p>The council approved the budget.</p></abstract>
+    </body.head>
+    <body.content>
+      <block class="lead_paragraph"><p>LEAD: The Riverton council approved the 1988 budget on Monday.</p></block>
+      <block class="full_text">
+        <p>The Riverton council approved the 1988 budget on Monday.</p>
+        <p>The vote came after a debate that lasted until midnight, the mayor said.</p>
+      </block>
+    </body.content>
+  </body>
+</nitf>
+"""
+
+
+def test_an_nitf_document_is_one_article(tmp_path: Path) -> None:
+    (tmp_path / "881.xml").write_text(NITF, encoding="utf-8")
+    (article,) = read(tmp_path / "881.xml")
+    assert article == Article(
+        id="The Riverton Post:881",
+        title="Council Approves Budget After Long Debate",
+        # the full text, not the lead paragraph that repeats its opening; the DTD was not fetched
+        text=(
+            "The Riverton council approved the 1988 budget on Monday.\n\n"
+            "The vote came after a debate that lasted until midnight, the mayor said."
+        ),
+        date="1987-06-15",
+        source="The Riverton Post",
+        url="https://post.example/1987/06/15/budget",
+        extra=(("author", "By ANA KOVAC"),),
+    )
+    without_body = NITF[: NITF.index("<body.content>")] + "</body></nitf>"
+    (tmp_path / "empty.xml").write_text(without_body, encoding="utf-8")
+    (skip,) = read(tmp_path / "empty.xml")
+    assert skip == Skipped(f"{tmp_path / 'empty.xml'}:3", "NITF document has no body.content text")
