@@ -12,11 +12,10 @@ sentence.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from assistant.records import Answer
-from assistant.terms import WORD as _NAME_WORD
+from assistant.terms import WORD  # a word in any script's letters: "Erdoğan" is one word
 
 __all__ = [
     "STOP_WORDS",
@@ -54,7 +53,6 @@ class Conversation:
         return self.turns[-1] if self.turns else None
 
 
-_WORD = re.compile(r"[^\W_][\w'’\-]*")  # any script's letters: "Erdoğan" is one word
 _REFERRING = {
     "he", "she", "it", "they", "him", "her", "them", "his", "hers", "its", "their", "theirs",
     "this", "that", "these", "those", "there", "then", "the same", "such",
@@ -75,7 +73,7 @@ def content_words(text: str) -> list[str]:
     """Words of ``text`` that carry its subject, in order, without repeats (case kept)."""
     seen: set[str] = set()
     out = []
-    for w in _WORD.findall(text):
+    for w in WORD.findall(text):
         low = w.lower()
         if low in STOP_WORDS or low in seen or len(low) < 2:
             continue
@@ -86,7 +84,7 @@ def content_words(text: str) -> list[str]:
 
 def question_names(question: str) -> list[str]:
     """The names ``question`` gives: its capitalised words other than the first (and "I"), in order."""
-    words = _NAME_WORD.findall(question)
+    words = WORD.findall(question)
     return [w for w in words[1:] if w[0].isupper() and w != "I"]
 
 

@@ -345,7 +345,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", help="add, update or re-read articles into an index")
     p.add_argument(
-        "paths", nargs="+", metavar="PATH", help="files or folders: .jsonl/.csv (.gz), .txt, .md, .html, .rss/.atom"
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="files or folders: .jsonl/.csv (.gz), .txt, .md, .html, .rss/.atom/.xml (RSS, Atom, NewsML-G2, NITF)",
     )
     with_index(p)
     p.add_argument(
