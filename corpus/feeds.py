@@ -130,8 +130,8 @@ def _g2_item(path: Path, item: Any) -> Article | Skipped:
     parts = _child(item, "contentSet")
     for part in parts if parts is not None else ():
         if _local(part.tag) == "inlineXML":
-            html_body = next((el for el in part.iter() if _local(el.tag) == "body"), part)
-            body = _html_fragment_text(_inner_xml(html_body))
+            html_body = _descendant(part, "body")
+            body = _html_fragment_text(_inner_xml(part if html_body is None else html_body))
         elif _local(part.tag) == "inlineData":
             body = _text_of(part)
         if body.strip():

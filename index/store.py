@@ -504,6 +504,11 @@ class IndexStore:
 
     # -- derived files, for searching --------------------------------------------------------
 
+    def _lexical_from_database(self) -> LexicalIndex:
+        """The BM25 index of the chunks and of whole articles, built in memory from SQLite."""
+        chunk_ids, texts = self.all_chunk_texts()
+        return LexicalIndex.build(chunk_ids, texts).with_articles(*self.all_article_texts())
+
     def load_derived(self) -> tuple[object, LexicalIndex]:
         """The FAISS index and the BM25 index the manifest names, or rebuilt in memory from SQLite
         when the manifest lags behind it (an interrupted ingest) — the next write persists them."""
@@ -514,9 +519,7 @@ class IndexStore:
             )
             with self._snapshot():
                 ids, vectors = self.all_chunk_vectors()
-                chunk_ids, texts = self.all_chunk_texts()
-                article_of, articles = self.all_article_texts()
-            lexical = LexicalIndex.build(chunk_ids, texts).with_articles(article_of, articles)
+                lexical = self._lexical_from_database()
             return build_faiss(ids, vectors, self.faiss_kind), lexical
         vectors_path = self.path / self.manifest.vectors_file
         lexical_path = self.path / self.manifest.lexical_dir
@@ -552,8 +555,7 @@ class IndexStore:
                 self.path,
             )
             with self._snapshot():
-                chunk_ids, texts = self.all_chunk_texts()
-                lexical = LexicalIndex.build(chunk_ids, texts).with_articles(*self.all_article_texts())
+                lexical = self._lexical_from_database()
         elif not lexical.ranks_articles:
             # saved before articles were ranked as a whole: ranked in memory (a few seconds for
             # 5,000 articles) until the next ingest writes the files anew
