@@ -83,7 +83,11 @@ def _normalize_chars(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = _INVISIBLE.sub("", text)
     text = text.replace("\t", " ")
-    return _CONTROL.sub("", text)
+    stripped = _CONTROL.sub("", text)
+    if stripped != text and _MOJIBAKE.search(stripped):
+        # a control character inside a mangled span ("\x80Â¡") kept it from being repaired above
+        return _normalize_chars(stripped)
+    return stripped
 
 
 # --- paragraphs --------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from corpus.clean import clean_text, normalize_date, normalize_title
@@ -206,6 +206,7 @@ _texty = st.lists(
 
 @settings(max_examples=300, deadline=None)
 @given(_texty)
+@example("\x80Â¡")  # a control character inside mojibake: repaired only on a second pass, once
 def test_clean_text_is_idempotent(raw: str) -> None:
     once = clean_text(raw)
     assert clean_text(once) == once
