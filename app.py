@@ -12,10 +12,14 @@ so nothing is re-read as Markdown) with Gradio's sanitiser left on as a second l
 from __future__ import annotations
 
 import argparse
+import atexit
 import html
+import json
 import logging
 import os
 import re
+import shutil
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -464,8 +468,24 @@ def build_app(assistant: Assistant, index_dir: Path) -> gr.Blocks:
             reply = render_error(str(exc) or type(exc).__name__)
         yield [*history, {"role": "assistant", "content": reply}], "", conversation
 
-    def new_conversation() -> tuple[list[Any], str, Conversation]:
-        return [], "", Conversation()
+    def new_conversation() -> tuple[list[Any], str, Conversation, Any]:
+        return [], "", Conversation(), gr.File(value=None, visible=False)
+
+    # Saved conversations are written here and served from Gradio's cache; removed when the app exits.
+    saved_dir = Path(tempfile.mkdtemp(prefix="newsqa-saved-"))
+    atexit.register(shutil.rmtree, saved_dir, ignore_errors=True)
+
+    def save_conversation(conversation: Conversation) -> Any:
+        from assistant.export import conversation_markdown, conversation_record
+
+        if not conversation.turns:
+            raise gr.Error("Nothing to save yet: ask a question first.")
+        folder = Path(tempfile.mkdtemp(dir=saved_dir))  # one per save: sessions never share a file
+        markdown, record = folder / "conversation.md", folder / "conversation.json"
+        markdown.write_text(conversation_markdown(conversation, index_dir.name), encoding="utf-8")
+        record.write_text(json.dumps(conversation_record(conversation, index_dir.name), indent=2,
+                                     ensure_ascii=False) + "\n", encoding="utf-8")
+        return gr.File(value=[str(markdown), str(record)], visible=True)
 
     def add_files(
         files: list[str] | None,
@@ -514,7 +534,11 @@ def build_app(assistant: Assistant, index_dir: Path) -> gr.Blocks:
                         elem_id="question", scale=5, max_lines=4, submit_btn=False, autofocus=True,
                     )
                     ask_btn = gr.Button("Ask", variant="primary", elem_id="ask", scale=1)
-                new_btn = gr.Button("New conversation", elem_id="new-conversation", size="sm")
+                with gr.Row():
+                    new_btn = gr.Button("New conversation", elem_id="new-conversation", size="sm")
+                    save_btn = gr.Button("Save conversation", elem_id="save-conversation", size="sm")
+                saved = gr.File(label="Saved conversation: Markdown to read, JSON to process", elem_id="saved",
+                                file_count="multiple", interactive=False, visible=False)
                 if examples:
                     gr.Examples(examples=[[q] for q in examples], inputs=[question], label="Example questions")
             with gr.Column(scale=2):
@@ -550,8 +574,9 @@ def build_app(assistant: Assistant, index_dir: Path) -> gr.Blocks:
         answered = [chatbot, question, conversation]
         question.submit(ask, asked, answered)
         ask_btn.click(ask, asked, answered)
-        new_btn.click(new_conversation, None, answered, queue=False)
-        chatbot.clear(new_conversation, None, answered, queue=False)  # the chat's own bin icon
+        new_btn.click(new_conversation, None, [*answered, saved], queue=False)
+        chatbot.clear(new_conversation, None, [*answered, saved], queue=False)  # the chat's own bin icon
+        save_btn.click(save_conversation, [conversation], [saved], queue=False)
         add_btn.click(add_files, [files], [report, stats_html, sources, files], concurrency_limit=1)
     return demo
 

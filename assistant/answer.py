@@ -16,6 +16,7 @@ __all__ = [
     "Candidate",
     "SentenceScoring",
     "abstention_notes",
+    "answered_in_turn",
     "build_answer",
     "candidates",
     "near_duplicate_key",
@@ -40,8 +41,19 @@ class Candidate:
     hit: Hit
     passage_rank: int  # 0 for the best passage
 
+    @property
+    def asks(self) -> bool:
+        """Whether the sentence is itself a question: an interviewer's ("Why do you plan to make
+        Melbourne the capital?"), an explainer's ("What is the new sandwich made of?"), a quiz's.
+        It states nothing, whatever words it shares with the question, so it is never quoted (see
+        :func:`answered_in_turn`); it stays among the candidates, whose set the scorer's features
+        are relative to."""
+        return _ASKS.search(self.span.sentence) is not None
+
 
 _MIN_WORDS = 4
+_ASKS = re.compile(r"\?[\"'”’»)\]]*\s*$")
+_REPLY_GAP = 20  # at most this many characters between a question and the sentence replying to it
 
 
 def candidates(hits: Sequence[Hit]) -> list[Candidate]:
@@ -57,6 +69,30 @@ def candidates(hits: Sequence[Hit]) -> list[Candidate]:
                 continue
             seen.add(key)
             out.append(Candidate(span, hit, rank))
+    return out
+
+
+def answered_in_turn(found: Sequence[Candidate], values: np.ndarray) -> np.ndarray:
+    """``values`` with each asking sentence's value lent to the sentence right after it in its
+    article, when that is a candidate too and scores lower: interviews, explainers and FAQs answer a
+    question in the next sentence ("What is it made of? The sandwich swaps chicken for
+    cauliflower."). Only a few characters may lie between them (an interview's "((WSS))")."""
+    out = np.array(values, copy=True)
+    asking = [i for i, c in enumerate(found) if c.asks]
+    if not asking:
+        return out
+    starts: dict[str, list[tuple[int, int]]] = {}
+    for j, c in enumerate(found):
+        if not c.asks:
+            starts.setdefault(c.hit.article_id, []).append((c.span.start, j))
+    for spans in starts.values():
+        spans.sort()
+    for i in asking:
+        q = found[i]
+        after = [(start, j) for start, j in starts.get(q.hit.article_id, ()) if start >= q.span.end]
+        if after and after[0][0] - q.span.end <= _REPLY_GAP:
+            j = after[0][1]
+            out[j] = max(out[j], out[i])
     return out
 
 
@@ -85,15 +121,21 @@ def build_answer(
     follow_scores: np.ndarray | None = None,
     order_scores: np.ndarray | None = None,
 ) -> Answer:
-    """The best ``max_sentences`` sentences by score, near-duplicates merged (the merged ones become
-    ``also_reported_by``). Below ``min_confidence`` for the best sentence, the answer abstains.
-    ``order_scores``, when given, orders the sentences instead of ``scores``, the best one being
-    the first of that order whose own score reaches ``min_confidence`` (so whether the answer
-    abstains is the same either way); ``follow_scores`` orders those after the best one. Each
-    sentence's score, and the confidence (the best sentence's), come from ``scores``."""
+    """The best ``max_sentences`` sentences by score, questions aside (their scores go to the
+    sentences replying to them: :func:`answered_in_turn`), near-duplicates merged (the merged ones
+    become ``also_reported_by``). Below ``min_confidence`` for the best sentence, the answer
+    abstains. ``order_scores``, when given, orders the sentences instead of ``scores``, the best
+    one being the first of that order whose own score reaches ``min_confidence`` (so whether the
+    answer abstains is the same either way); ``follow_scores`` orders those after the best one.
+    Each sentence's score, and the confidence (the best sentence's), come from ``scores``."""
 
     def by(values: np.ndarray) -> list[int]:
-        return sorted(range(len(found)), key=lambda i: (-float(values[i]), found[i].passage_rank, found[i].span.start))
+        quotable = (i for i in range(len(found)) if not found[i].asks)
+        return sorted(quotable, key=lambda i: (-float(values[i]), found[i].passage_rank, found[i].span.start))
+
+    scores = answered_in_turn(found, scores)
+    follow_scores = None if follow_scores is None else answered_in_turn(found, follow_scores)
+    order_scores = None if order_scores is None else answered_in_turn(found, order_scores)
 
     order = by(scores)
     if order_scores is not None and order:

@@ -186,24 +186,12 @@ def format_answer(answer) -> str:  # type: ignore[no-untyped-def]
     return "\n".join(lines)
 
 
-def answer_json(answer) -> dict:  # type: ignore[no-untyped-def, type-arg]
-    return {
-        "question": answer.question, "query": answer.query, "is_answer": answer.is_answer,
-        "confidence": answer.confidence, "unknown_terms": list(answer.unknown_terms),
-        "uncovered_terms": list(answer.uncovered_terms),
-        "sentences": [
-            {"text": s.text, "score": s.score, "citation": asdict(s.citation),
-             "also_reported_by": [asdict(c) for c in s.also_reported_by]}
-            for s in answer.sentences
-        ],
-        "searched": [{k: v for k, v in asdict(h).items() if k != "text"} for h in answer.searched],
-    }
-
-
 def cmd_ask(args: argparse.Namespace) -> int:
+    from assistant.export import answer_record
+
     assistant = _load_assistant(args)
     answer = assistant.ask(args.question, filters=_filters(args))
-    print(json.dumps(answer_json(answer), indent=2, ensure_ascii=False) if args.json else format_answer(answer))
+    print(json.dumps(answer_record(answer), indent=2, ensure_ascii=False) if args.json else format_answer(answer))
     return 0
 
 
@@ -247,7 +235,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     conversation = Conversation()
     filters = _filters(args)
     print("Ask about the articles. Follow-up questions use the conversation. "
-          "Commands: /new (new conversation), /quit.")
+          "Commands: /new (new conversation), /save FILE (.md, or .json), /quit.")
     while True:
         try:
             question = input("\n> ").strip()
@@ -262,7 +250,30 @@ def cmd_chat(args: argparse.Namespace) -> int:
             conversation = Conversation()
             print("(new conversation)")
             continue
+        if question == "/save" or question.startswith("/save "):
+            print(save_conversation(conversation, question[len("/save"):].strip(), args.index))
+            continue
         print(format_answer(assistant.ask(question, conversation, filters)))
+
+
+def save_conversation(conversation, path: str, index: str | None = None) -> str:  # type: ignore[no-untyped-def]
+    """Write ``conversation`` to ``path`` (JSON for ``.json``, else Markdown); the line to print."""
+    from assistant.export import conversation_markdown, conversation_record
+
+    if not path:
+        return "Give a file name: /save notes.md (or notes.json)."
+    if not conversation.turns:
+        return "Nothing to save yet: ask a question first."
+    target = Path(path).expanduser()
+    if target.suffix.lower() == ".json":
+        text = json.dumps(conversation_record(conversation, index), indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = conversation_markdown(conversation, index)
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        return f"Could not save to {target}: {exc.strerror or exc}"
+    return f"(saved {len(conversation.turns)} question(s) to {target})"
 
 
 def ensure_demo_index(quiet: bool = False) -> Path:

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from assistant.answer import build_answer, candidates, near_duplicate_key
+from assistant.answer import answered_in_turn, build_answer, candidates, near_duplicate_key
 from assistant.records import Hit
 
 ARTICLE_A = "Intro line here.\n\nThe council voted 7 to 2 on Monday to close the bridge. Repairs start in May."
@@ -106,3 +106,39 @@ def test_no_candidates_is_an_abstention() -> None:
 
 def test_near_duplicate_key_ignores_case_and_punctuation() -> None:
     assert near_duplicate_key("The vote: 7–2!") == near_duplicate_key("the vote 7 2")
+
+
+@pytest.mark.parametrize("question", [
+    "Why do you plan to make Melbourne the capital?",
+    "New Zealand Prime Minister Jacinda Ardern resigns: What happened?",
+    "He asked: “Will the bridge reopen in May?”",
+    "(Is the bridge safe?) ",
+])
+def test_a_sentence_that_asks_is_never_quoted_and_lends_its_score_to_the_reply(question: str) -> None:
+    text = f"{question} The council voted 7 to 2 on Monday to close the bridge. Repairs start in May."
+    hits = [hit("a", text, 0, len(text), 1)]
+    found = candidates(hits)
+    assert [c.asks for c in found] == [True, False, False]  # still scored among the others
+    scores = np.array([0.9, 0.3, 0.6], dtype=np.float32)
+    answer = build_answer("q", "q", found, scores, hits, 3, 0.5, scores, scores)
+    assert [s.text for s in answer.sentences] == [found[1].span.sentence, "Repairs start in May."]
+    assert answer.confidence == np.float32(0.9)
+
+
+def test_a_question_without_a_reply_next_to_it_lends_nothing() -> None:
+    text = ("Is the bridge safe? Extraordinarily unprecedented circumstances. "
+            "The council voted 7 to 2 on Monday to close the bridge. Repairs start in May.")
+    other = "Will it reopen in May? Nobody at the council would say."
+    hits = [hit("a", text, 0, len(text), 1), hit("b", other, 0, len(other), 2)]
+    found = candidates(hits)
+    assert [c.span.sentence for c in found if c.asks] == ["Is the bridge safe?", "Will it reopen in May?"]
+    scores = np.array([0.9 if c.asks else 0.4 for c in found], dtype=np.float32)
+    assert answered_in_turn(found, scores).tolist() == pytest.approx(
+        [0.9 if c.asks or c.hit.article_id == "b" else 0.4 for c in found])  # only b's reply is next to its question
+    abstained = build_answer("q", "q", found[:3], scores[:3], hits[:1], 3, 0.5)
+    assert not abstained.is_answer and abstained.confidence == np.float32(0.4)
+
+
+def test_a_question_mark_inside_a_statement_does_not_make_it_ask() -> None:
+    text = "Critics asked “why now?” and the council voted 7 to 2 to close the bridge. Repairs start in May."
+    assert [c.asks for c in candidates([hit("a", text, 0, len(text), 1)])] == [False, False]

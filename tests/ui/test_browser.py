@@ -1,13 +1,15 @@
 """The chat in headless Chromium against the real app (``python app.py``) over the UI fixture corpus.
 
 One story across the tests, in file order: a cited answer and its source, a follow-up, a source
-filter, a date preference, a new conversation, a hostile article that must stay inert text, uploads (one under a file
-name made of markup) that grow the index without a restart, and two users at once. Every wait is
+filter, a date preference, a new conversation, a hostile article that must stay inert text, the
+conversation saved as Markdown and JSON, uploads (one under a file name made of markup) that grow
+the index without a restart, and two users at once. Every wait is
 on a condition in the page; any browser dialog fails the test (the payloads all call ``alert``).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -16,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from assistant.export import markdown_text
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -183,6 +187,44 @@ def test_hostile_article_shows_its_markup_as_text_and_runs_nothing(chat: Chat) -
     chat.choose_sources("Night Wire <script>alert('source')</script>")
     chat.assert_inert()
     chat.shot("04-hostile-article")
+
+
+def test_saving_the_conversation_gives_its_quotes_and_citations_as_markdown_and_json(chat: Chat) -> None:
+    chat.ask("Why was the Gull Island ferry service suspended?")
+    chat.ask("What words were engraved on the brass plate inside the lighthouse lamp room?")
+    chat.page.locator("#save-conversation").click()
+    saved = chat.page.locator("#saved")
+    for name in ("conversation.md", "conversation.json"):
+        expect(saved.locator(f"a[href$='/{name}']")).to_have_count(1)
+    files = {}
+    for link in saved.locator("a[href]").all():
+        href = link.get_attribute("href") or ""
+        name = href.rsplit("/", 1)[-1]
+        if name in ("conversation.md", "conversation.json") and name not in files:
+            response = chat.page.request.get(href if href.startswith("http") else chat.page.url.rstrip("/") + href)
+            assert response.ok, (href, response.status)
+            files[name] = response.text()
+    assert set(files) == {"conversation.md", "conversation.json"}, saved.inner_html()
+
+    record = json.loads(files["conversation.json"])
+    assert [t["question"] for t in record["turns"]] == [
+        "Why was the Gull Island ferry service suspended?",
+        "What words were engraved on the brass plate inside the lighthouse lamp room?",
+    ]
+    first = record["turns"][0]["answer"]
+    assert first["is_answer"] and first["sentences"], first
+    quoted = [s["text"] for s in first["sentences"]]
+    assert all(s["citation"]["end"] - s["citation"]["start"] == len(s["text"]) for s in first["sentences"])
+    markdown = files["conversation.md"]
+    assert "## 1. Why was the Gull Island ferry service suspended?" in markdown
+    assert "\\[1\\]" in markdown and "Northgate Courier" in markdown
+    assert all(f"> “{markdown_text(q)}”" in markdown for q in quoted), markdown
+    # The hostile article's title, quoted or among the closest articles, is escaped markup.
+    assert "Lighthouse \\<img src=x onerror=alert\\('title'\\)\\> lamp restored" in markdown
+    assert not re.search(r"(?<!\\)<(img|script)", markdown), markdown  # every "<" of the corpus is "\<"
+
+    chat.page.locator("#new-conversation").click()
+    expect(saved).to_be_hidden()
 
 
 def test_uploads_grow_the_index_without_a_restart(chat: Chat, tmp_path: Path) -> None:

@@ -1,0 +1,123 @@
+"""A conversation saved for later: JSON to process, Markdown to read or paste into notes.
+
+Both keep every quoted sentence with its full citation (outlet, title, date, link, article id and
+character offsets), so a reader can check each quote against its article long after the chat.
+Article text is untrusted: in the Markdown every character that could start markup is escaped, and
+only ``http(s)`` links become links, so opening the file in a Markdown viewer runs and loads nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from assistant.answer import abstention_notes
+from assistant.chat import Conversation
+from assistant.records import Answer, Citation, Hit
+
+__all__ = ["answer_record", "conversation_markdown", "conversation_record", "markdown_text"]
+
+_CLOSEST = 5  # articles listed under an abstention, as in the chat
+
+
+def answer_record(answer: Answer) -> dict[str, Any]:
+    """An answer as plain data (what ``newsqa ask --json`` prints): the searched passages without
+    their text."""
+    return {
+        "question": answer.question, "query": answer.query, "is_answer": answer.is_answer,
+        "confidence": answer.confidence, "unknown_terms": list(answer.unknown_terms),
+        "uncovered_terms": list(answer.uncovered_terms),
+        "sentences": [
+            {"text": s.text, "score": s.score, "citation": asdict(s.citation),
+             "also_reported_by": [asdict(c) for c in s.also_reported_by]}
+            for s in answer.sentences
+        ],
+        "searched": [{k: v for k, v in asdict(h).items() if k != "text"} for h in answer.searched],
+    }
+
+
+def conversation_record(conversation: Conversation, index: str | None = None) -> dict[str, Any]:
+    """The turns of ``conversation``, oldest first, each with its question, the query searched and
+    its answer (``None`` for a turn that failed)."""
+    return {
+        "saved": _now(),
+        "index": index,
+        "turns": [
+            {"question": t.question, "query": t.query,
+             "answer": None if t.answer is None else answer_record(t.answer)}
+            for t in conversation.turns
+        ],
+    }
+
+
+# Backslash escapes every ASCII punctuation character in CommonMark; these are the ones that can
+# begin emphasis, code, links, images, raw HTML, entities or (GFM) strikethrough and tables.
+_MARKUP = re.compile(r"([\\`*_{}\[\]()<>!&~|#])")
+_SPACE = re.compile(r"\s+")
+_LIST_NUMBER = re.compile(r"^(\d+)([.)])")  # "1." or "1)" opening a line starts a list
+_LINE_MARK = re.compile(r"^([-+=])")  # a bullet, or a heading's underline
+
+
+def markdown_text(text: object) -> str:
+    """``text`` on one line, shown as itself by any Markdown renderer (NUL, which CommonMark
+    replaces, becomes U+FFFD here already)."""
+    line = _MARKUP.sub(r"\\\1", _SPACE.sub(" ", str(text)).strip().replace("\x00", "\ufffd"))
+    return _LINE_MARK.sub(r"\\\1", _LIST_NUMBER.sub(r"\1\\\2", line))
+
+
+def _markdown_link(url: str | None) -> str:
+    """An autolink for an ``http(s)`` URL without spaces or angle brackets; anything else as text."""
+    if not url:
+        return "(no link)"
+    if re.fullmatch(r"https?://[^\s<>\\]+", url, flags=re.IGNORECASE):
+        return f"<{url}>"
+    return markdown_text(url)
+
+
+def _place(c: Citation | Hit) -> str:
+    title = markdown_text(c.title) if c.title else "(untitled)"
+    source = markdown_text(c.source) if c.source else "?"
+    return f"{title} — {source}, {markdown_text(c.date) if c.date else 'undated'}"
+
+
+def _answer_markdown(answer: Answer) -> list[str]:
+    if not answer.is_answer:
+        lines = ["No answer found in the articles. " + " ".join(markdown_text(n) for n in abstention_notes(answer))]
+        seen: list[Hit] = []
+        for h in answer.searched:
+            if h.article_id not in {s.article_id for s in seen}:
+                seen.append(h)
+        if seen:
+            lines += ["", "Closest articles searched:", ""]
+            lines += [f"- {_place(h)} {_markdown_link(h.url)}" for h in seen[:_CLOSEST]]
+        return [line.rstrip() for line in lines]
+    lines = []
+    for i, s in enumerate(answer.sentences, 1):
+        lines += [f"> “{markdown_text(s.text)}” \\[{i}\\]", ">"]
+    lines[-1:] = [""]
+    for i, s in enumerate(answer.sentences, 1):
+        c = s.citation
+        lines.append(f"- \\[{i}\\] {_place(c)}. {_markdown_link(c.url)} "
+                     f"(article {markdown_text(c.article_id)}, characters {c.start}–{c.end})")
+        for other in s.also_reported_by:
+            lines.append(f"  - also reported by {_place(other)}. {_markdown_link(other.url)}")
+    lines += ["", f"Confidence {answer.confidence:.2f}."]
+    return lines
+
+
+def conversation_markdown(conversation: Conversation, index: str | None = None) -> str:
+    """The conversation as Markdown: each question, its quoted sentences and their sources."""
+    lines = ["# newsqa conversation", ""]
+    lines.append(f"Saved {_now()}" + (f" from the index {markdown_text(index)}" if index else "") + ".")
+    for n, turn in enumerate(conversation.turns, 1):
+        lines += ["", f"## {n}. {markdown_text(turn.question)}", ""]
+        if turn.query != turn.question:
+            lines += [f"Read as a follow-up: searched for “{markdown_text(turn.query)}”.", ""]
+        lines += ["The answer failed (see the app's log)."] if turn.answer is None else _answer_markdown(turn.answer)
+    return "\n".join(lines) + "\n"
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -1,0 +1,152 @@
+"""Saving a conversation: JSON that keeps every citation, Markdown that renders the corpus as text."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+
+from assistant.chat import Conversation, Turn
+from assistant.cli import save_conversation
+from assistant.export import answer_record, conversation_markdown, conversation_record, markdown_text
+from assistant.records import Answer, AnswerSentence, Citation, Hit
+
+ARTICLE = "The ferry was suspended on Monday. Repairs will take two weeks.\n\nThe mayor said so."
+HOSTILE = "<img src=x onerror=alert(1)> ![t](https://tracker.example/p.gif) [x](javascript:alert(1)) **b** `c`"
+
+
+def cite(sentence: str, article_id: str = "a1", **meta: str | None) -> Citation:
+    start = ARTICLE.index(sentence)
+    fields = {"title": "Ferry suspended", "source": "Courier", "date": "2023-01-02",
+              "url": "https://courier.example/ferry"} | meta
+    return Citation(article_id, fields["title"], fields["source"], fields["date"], fields["url"], sentence,
+                    start, start + len(sentence))
+
+
+def answered(question: str, *sentences: AnswerSentence, query: str | None = None) -> Turn:
+    return Turn(question, query or question, Answer(question, query or question, sentences, 0.61, True, ()))
+
+
+def markdown_html(text: str, linkify: bool = True) -> str:
+    """HTML of GitHub-flavoured Markdown: tables, strikethrough and, with ``linkify``, bare web
+    addresses made links (inert until clicked; they may keep an escape inside the address)."""
+    md = MarkdownIt("gfm-like") if linkify else MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    return md.render(text)
+
+
+def links_are_web(tags: list[tuple[str, dict[str, str | None]]]) -> bool:
+    return all(re.match(r"(https?|mailto):", attrs.get("href") or "") for tag, attrs in tags if tag == "a")
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def tags_of(html_text: str) -> list[tuple[str, dict[str, str | None]]]:
+    parser = _Tags()
+    parser.feed(html_text)
+    return parser.tags
+
+
+def test_markdown_quotes_each_sentence_with_its_citation() -> None:
+    first = AnswerSentence("The ferry was suspended on Monday.", cite("The ferry was suspended on Monday."), 0.61,
+                           (cite("The ferry was suspended on Monday.", "b7", source="Coastal Wire",
+                                 url="https://wire.example/f"),))
+    second = AnswerSentence("Repairs will take two weeks.", cite("Repairs will take two weeks."), 0.4)
+    conversation = Conversation([
+        answered("Why was the ferry suspended?", first, second),
+        answered("How long?", second, query="How long? ferry suspended"),
+    ])
+    text = conversation_markdown(conversation, "demo")
+
+    assert text.startswith("# newsqa conversation\n")
+    assert "## 1. Why was the ferry suspended?" in text and "## 2. How long?" in text
+    assert "> “The ferry was suspended on Monday.” \\[1\\]" in text
+    cited = "- \\[2\\] Ferry suspended — Courier, 2023-01-02. <https://courier.example/ferry>"
+    cited += " (article a1, characters 35–63)"
+    assert cited in text
+    assert "also reported by Ferry suspended — Coastal Wire, 2023-01-02. <https://wire.example/f>" in text
+    assert "Read as a follow-up: searched for “How long? ferry suspended”." in text
+    rendered = markdown_html(text)
+    links = {a["href"] for tag, a in tags_of(rendered) if tag == "a"}
+    assert links == {"https://courier.example/ferry", "https://wire.example/f"}
+    assert "<blockquote>" in rendered and "[1]" in rendered
+
+
+def test_an_abstention_says_so_with_its_reason_and_closest_articles_once_each() -> None:
+    hit = Hit("a1", 0, "Ferry suspended", "Courier", "2023-01-02", "https://courier.example/ferry", ARTICLE, 0, 40, 1.0)
+    answer = Answer("Who is the captain?", "Who is the captain?", (), 0.1, False, (hit, hit), (), ("captain",))
+    text = conversation_markdown(Conversation([Turn(answer.question, answer.query, answer)]))
+
+    assert "No answer found in the articles. The closest article found does not mention “captain”." in text
+    assert text.count("- Ferry suspended — Courier, 2023-01-02 <https://courier.example/ferry>") == 1
+
+
+def test_markdown_of_hostile_fields_creates_no_markup() -> None:
+    sentence = f"The ferry {HOSTILE} was suspended."
+    c = Citation("a1", HOSTILE, HOSTILE, "2023-01-02", "javascript:alert(1)", sentence, 0, len(sentence))
+    conversation = Conversation([answered(f"Why {HOSTILE}?", AnswerSentence(sentence, c, 0.5))])
+    rendered = markdown_html(conversation_markdown(conversation))
+
+    tags = tags_of(rendered)
+    assert {tag for tag, _ in tags} <= {"h1", "h2", "p", "blockquote", "ul", "li", "a"}, tags
+    assert links_are_web(tags), tags
+    assert "alert(1)" in html.unescape(rendered)  # shown, not run
+
+
+@given(st.text())
+@example(HOSTILE)
+@example("line one\n# heading\n- item\n> quote\n| a | b |\n|---|---|")
+@example("www.tracker.example/x.gif and https://tracker.example")
+@example("&lt;script&gt; &amp; \\*")
+def test_markdown_text_renders_as_itself(text: str) -> None:
+    rendered = markdown_html(markdown_text(text), linkify=False)
+    assert [tag for tag, _ in tags_of(rendered)] in ([], ["p"]), rendered
+    shown = html.unescape(re.sub(r"</?p>", "", rendered)).strip()
+    assert shown == " ".join(text.replace("\x00", "\ufffd").split()), rendered
+    # A viewer that links bare web addresses creates links, and nothing else.
+    linked = tags_of(markdown_html(markdown_text(text)))
+    assert {tag for tag, _ in linked} <= {"p", "a"} and links_are_web(linked), linked
+
+
+def test_the_json_record_keeps_offsets_that_slice_the_article() -> None:
+    s = AnswerSentence("Repairs will take two weeks.", cite("Repairs will take two weeks."), 0.4)
+    turn = answered("How long?", s)
+    record = json.loads(json.dumps(conversation_record(Conversation([turn]), "demo")))
+
+    assert record["index"] == "demo" and [t["question"] for t in record["turns"]] == ["How long?"]
+    saved = record["turns"][0]["answer"]
+    assert turn.answer is not None and saved == json.loads(json.dumps(answer_record(turn.answer)))
+    c = saved["sentences"][0]["citation"]
+    assert ARTICLE[c["start"] : c["end"]] == saved["sentences"][0]["text"] == s.text
+
+
+@pytest.mark.parametrize("name", ["notes.md", "notes.json"])
+def test_chat_save_writes_the_chosen_format(tmp_path: Path, name: str) -> None:
+    s = AnswerSentence("Repairs will take two weeks.", cite("Repairs will take two weeks."), 0.4)
+    target = tmp_path / name
+
+    assert "ask a question first" in save_conversation(Conversation(), str(target))
+    assert not target.exists()
+    assert save_conversation(Conversation([answered("How long?", s)]), str(target)) == (
+        f"(saved 1 question(s) to {target})"
+    )
+    text = target.read_text(encoding="utf-8")
+    if name.endswith(".json"):
+        assert json.loads(text)["turns"][0]["answer"]["sentences"][0]["text"] == s.text
+    else:
+        assert "> “Repairs will take two weeks.” \\[1\\]" in text
+    assert "Could not save" in save_conversation(Conversation([answered("How long?", s)]), str(tmp_path / "no" / name))
+    assert "Give a file name" in save_conversation(Conversation([answered("How long?", s)]), "")
