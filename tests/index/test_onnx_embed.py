@@ -89,3 +89,13 @@ def test_an_unwritable_cache_falls_back_to_torch(model: SentenceTransformerEmbed
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     assert OnnxEmbedder.from_sentence_transformer(model, blocker / "cache") is None
+
+
+def test_ingest_embeds_on_onnxruntime_unless_told_not_to(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from assistant.settings import Settings
+
+    monkeypatch.setenv("NEWSQA_CACHE", str(tmp_path))
+    fast, plain = Settings().load_embedder(), Settings(onnx=False, embed_batch=4).load_embedder()
+    assert isinstance(fast, OnnxEmbedder) and fast.batch_size == 8
+    assert isinstance(plain, SentenceTransformerEmbedder) and plain.batch_size == 4
+    assert float((fast.embed(TEXTS) * plain.embed(TEXTS)).sum(axis=1).min()) > 0.9999
