@@ -5,13 +5,13 @@ from __future__ import annotations
 import html
 import json
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
+from tests_support import tags_of
 
 from assistant.chat import Conversation, Turn
 from assistant.cli import save_conversation
@@ -45,19 +45,6 @@ def links_are_web(tags: list[tuple[str, dict[str, str | None]]]) -> bool:
     return all(re.match(r"(https?|mailto):", attrs.get("href") or "") for tag, attrs in tags if tag == "a")
 
 
-class _Tags(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-
-def tags_of(html_text: str) -> list[tuple[str, dict[str, str | None]]]:
-    parser = _Tags()
-    parser.feed(html_text)
-    return parser.tags
 
 
 def test_markdown_quotes_each_sentence_with_its_citation() -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from tests_support import tags_of
 
 from app import (
     NO_ANSWER,
@@ -60,21 +60,6 @@ def answer_of(*sentences: AnswerSentence, query: str = "q") -> Answer:
     return Answer("q", query, sentences, 0.8, True, ())
 
 
-class _Tags(HTMLParser):
-    """Every start tag with its attributes, to check what a renderer's HTML would create."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-
-def tags_of(html_text: str) -> list[tuple[str, dict[str, str | None]]]:
-    parser = _Tags()
-    parser.feed(html_text)
-    return parser.tags
 
 
 def assert_inert(html_text: str) -> None:
