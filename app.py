@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import atexit
 import html
-import json
 import logging
 import os
 import re
@@ -476,15 +475,14 @@ def build_app(assistant: Assistant, index_dir: Path) -> gr.Blocks:
     atexit.register(shutil.rmtree, saved_dir, ignore_errors=True)
 
     def save_conversation(conversation: Conversation) -> Any:
-        from assistant.export import conversation_markdown, conversation_record
+        from assistant.export import conversation_json, conversation_markdown
 
         if not conversation.turns:
             raise gr.Error("Nothing to save yet: ask a question first.")
         folder = Path(tempfile.mkdtemp(dir=saved_dir))  # one per save: sessions never share a file
         markdown, record = folder / "conversation.md", folder / "conversation.json"
         markdown.write_text(conversation_markdown(conversation, index_dir.name), encoding="utf-8")
-        record.write_text(json.dumps(conversation_record(conversation, index_dir.name), indent=2,
-                                     ensure_ascii=False) + "\n", encoding="utf-8")
+        record.write_text(conversation_json(conversation, index_dir.name), encoding="utf-8")
         return gr.File(value=[str(markdown), str(record)], visible=True)
 
     def add_files(

@@ -258,17 +258,15 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 def save_conversation(conversation, path: str, index: str | None = None) -> str:  # type: ignore[no-untyped-def]
     """Write ``conversation`` to ``path`` (JSON for ``.json``, else Markdown); the line to print."""
-    from assistant.export import conversation_markdown, conversation_record
+    from assistant.export import conversation_json, conversation_markdown
 
     if not path:
         return "Give a file name: /save notes.md (or notes.json)."
     if not conversation.turns:
         return "Nothing to save yet: ask a question first."
     target = Path(path).expanduser()
-    if target.suffix.lower() == ".json":
-        text = json.dumps(conversation_record(conversation, index), indent=2, ensure_ascii=False) + "\n"
-    else:
-        text = conversation_markdown(conversation, index)
+    json_file = target.suffix.lower() == ".json"
+    text = conversation_json(conversation, index) if json_file else conversation_markdown(conversation, index)
     try:
         target.write_text(text, encoding="utf-8")
     except OSError as exc:

@@ -8,6 +8,7 @@ only ``http(s)`` links become links, so opening the file in a Markdown viewer ru
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from assistant.answer import abstention_notes
 from assistant.chat import Conversation
 from assistant.records import Answer, Citation, Hit
 
-__all__ = ["answer_record", "conversation_markdown", "conversation_record", "markdown_text"]
+__all__ = ["answer_record", "conversation_json", "conversation_markdown", "conversation_record", "markdown_text"]
 
 _CLOSEST = 5  # articles listed under an abstention, as in the chat
 
@@ -50,6 +51,11 @@ def conversation_record(conversation: Conversation, index: str | None = None) ->
             for t in conversation.turns
         ],
     }
+
+
+def conversation_json(conversation: Conversation, index: str | None = None) -> str:
+    """:func:`conversation_record` as the text of a JSON file (UTF-8 kept as is, indented)."""
+    return json.dumps(conversation_record(conversation, index), indent=2, ensure_ascii=False) + "\n"
 
 
 # Backslash escapes every ASCII punctuation character in CommonMark; these are the ones that can
