@@ -130,3 +130,20 @@ def test_stats_and_reingest_and_delete(index: Path, tmp_path: Path) -> None:
 def test_missing_index_is_a_clear_error(tmp_path: Path) -> None:
     proc = newsqa("ask", "anything", "--index", str(tmp_path / "none"), check=False)
     assert proc.returncode == 1 and "no index at" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_the_readme_python_example_runs(index: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## The Python API") :]
+    start = section.index("```python\n") + len("```python\n")
+    code = section[start : section.index("\n```", start)]
+    assert 'Assistant.load("data/demo/index")' in code, "the example loads the demo index"
+    namespace: dict[str, object] = {}
+    exec(compile(code.replace('"data/demo/index"', repr(str(index))), "README.md", "exec"), namespace)
+    answer, follow_up = namespace["answer"], namespace["follow_up"]
+    assert answer.is_answer and "Magnitogorsk" in answer.sentences[0].citation.title  # type: ignore[attr-defined]
+    assert follow_up.query != follow_up.question  # type: ignore[attr-defined]
+    assert "## 2. How many people died there?" in str(namespace["notes"])
+    assert [t["question"] for t in namespace["record"]["turns"]] == [  # type: ignore[index]
+        "Where did the apartment building collapse?", "How many people died there?"]
+    assert "Magnitogorsk" in capsys.readouterr().out  # the example prints its cited sentences
