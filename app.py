@@ -57,7 +57,6 @@ MAX_UPLOAD = "50mb"
 CONCURRENCY = 2  # answering holds the assistant's lock anyway; more workers would only queue on it
 QUEUE_SIZE = 64
 CONTEXT_CHARS = 420  # at most this much paragraph text shown on each side of a quoted sentence
-CLOSEST_SHOWN = 5
 
 # Hand-written for the bundled Wikinews corpus; other corpora get questions made from titles.
 DEMO_QUESTIONS = (
@@ -255,16 +254,8 @@ def _source_html(source: NumberedSource, article_text: Callable[[str], str]) -> 
     )
 
 
-def _closest_html(searched: Sequence[Hit]) -> str:
-    seen: set[str] = set()
-    items = []
-    for h in searched:
-        if h.article_id in seen:
-            continue
-        seen.add(h.article_id)
-        items.append(f"<li>{_outlet_line(h)} · {safe_link(h.url)}</li>")
-        if len(items) == CLOSEST_SHOWN:
-            break
+def _closest_html(answer: Answer) -> str:
+    items = [f"<li>{_outlet_line(h)} · {safe_link(h.url)}</li>" for h in answer.closest_articles()]
     if not items:
         return '<p class="nqa-note">No article matched the search.</p>'
     return (
@@ -315,7 +306,7 @@ def render_answer(answer: Answer, article_text: Callable[[str], str], filters: F
     if not answer.is_answer or not answer.sentences:
         return (
             f'<div class="nqa-answer nqa-abstention"><p class="nqa-abstain">{esc(NO_ANSWER)}</p>'
-            f"{notes}{_closest_html(answer.searched)}</div>"
+            f"{notes}{_closest_html(answer)}</div>"
         )
     marks, sources = number_sources(answer.sentences)
     quotes = "".join(

@@ -154,6 +154,16 @@ def _load_assistant(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return Assistant.load(args.index)
 
 
+def _byline(c) -> str:  # type: ignore[no-untyped-def]
+    """A citation's or passage's title, outlet and date, in the terminal's words."""
+    return f"{c.title or '(untitled)'} — {c.source or '?'}, {c.date or 'undated'}"
+
+
+def _place(c) -> str:  # type: ignore[no-untyped-def]
+    """Where a citation or passage is: its link, article id and character offsets."""
+    return f"{c.url or '(no link)'}  (article {c.article_id}, characters {c.start}–{c.end})"
+
+
 def format_answer(answer) -> str:  # type: ignore[no-untyped-def]
     """Plain-text rendering of an answer, with numbered citations."""
     lines = []
@@ -164,24 +174,15 @@ def format_answer(answer) -> str:  # type: ignore[no-untyped-def]
         lines.extend(abstention_notes(answer))
         if answer.searched:
             lines.append("Closest articles searched:")
-            seen = set()
-            for h in answer.searched:
-                if h.article_id in seen:
-                    continue
-                seen.add(h.article_id)
-                line = f"  - {h.title or '(untitled)'} — {h.source or '?'}, {h.date or 'undated'} {h.url or ''}"
-                lines.append(line.rstrip())
-                if len(seen) == 5:
-                    break
+            lines += [f"  - {_byline(h)} {h.url or ''}".rstrip() for h in answer.closest_articles()]
         return "\n".join(lines)
     for i, s in enumerate(answer.sentences, 1):
         lines.append(f"“{s.text}” [{i}]")
     lines.append("")
     for i, s in enumerate(answer.sentences, 1):
-        c = s.citation
         more = f" — reported by {s.n_sources} sources" if s.n_sources > 1 else ""
-        lines.append(f"[{i}] {c.title or '(untitled)'} — {c.source or '?'}, {c.date or 'undated'}{more}")
-        lines.append(f"    {c.url or '(no link)'}  (article {c.article_id}, characters {c.start}–{c.end})")
+        lines.append(f"[{i}] {_byline(s.citation)}{more}")
+        lines.append(f"    {_place(s.citation)}")
     lines.append(f"confidence: {answer.confidence:.2f}")
     return "\n".join(lines)
 
@@ -206,8 +207,8 @@ def format_hits(hits) -> str:  # type: ignore[no-untyped-def]
     for i, h in enumerate(hits, 1):
         text = " ".join(h.text.split())
         snippet = text if len(text) <= _SNIPPET_CHARS else text[:_SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
-        lines.append(f"[{i}] {h.title or '(untitled)'} — {h.source or '?'}, {h.date or 'undated'}")
-        lines.append(f"    {h.url or '(no link)'}  (article {h.article_id}, characters {h.start}–{h.end})")
+        lines.append(f"[{i}] {_byline(h)}")
+        lines.append(f"    {_place(h)}")
         lines.append(f"    {snippet}")
     return "\n".join(lines)
 

@@ -20,8 +20,6 @@ from assistant.records import Answer, Citation, Hit
 
 __all__ = ["answer_record", "conversation_json", "conversation_markdown", "conversation_record", "markdown_text"]
 
-_CLOSEST = 5  # articles listed under an abstention, as in the chat
-
 
 def answer_record(answer: Answer) -> dict[str, Any]:
     """An answer as plain data (what ``newsqa ask --json`` prints): the searched passages without
@@ -91,13 +89,10 @@ def _place(c: Citation | Hit) -> str:
 def _answer_markdown(answer: Answer) -> list[str]:
     if not answer.is_answer:
         lines = ["No answer found in the articles. " + " ".join(markdown_text(n) for n in abstention_notes(answer))]
-        seen: list[Hit] = []
-        for h in answer.searched:
-            if h.article_id not in {s.article_id for s in seen}:
-                seen.append(h)
-        if seen:
+        closest = answer.closest_articles()
+        if closest:
             lines += ["", "Closest articles searched:", ""]
-            lines += [f"- {_place(h)} {_markdown_link(h.url)}" for h in seen[:_CLOSEST]]
+            lines += [f"- {_place(h)} {_markdown_link(h.url)}" for h in closest]
         return [line.rstrip() for line in lines]
     lines = []
     for i, s in enumerate(answer.sentences, 1):

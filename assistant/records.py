@@ -117,6 +117,14 @@ class Answer:
     def citations(self) -> tuple[Citation, ...]:
         return tuple(s.citation for s in self.sentences)
 
+    def closest_articles(self, n: int = 5) -> tuple[Hit, ...]:
+        """The articles of ``searched``, each once at its best passage, best first, at most ``n``:
+        what an abstention shows."""
+        first: dict[str, Hit] = {}
+        for h in self.searched:
+            first.setdefault(h.article_id, h)
+        return tuple(first.values())[:n]
+
 
 @dataclass(frozen=True)
 class AskSettings:
