@@ -77,22 +77,33 @@ def answered_in_turn(found: Sequence[Candidate], values: np.ndarray) -> np.ndarr
     article, when that is a candidate too and scores lower: interviews, explainers and FAQs answer a
     question in the next sentence ("What is it made of? The sandwich swaps chicken for
     cauliflower."). Only a few characters may lie between them (an interview's "((WSS))")."""
-    out = np.array(values, copy=True)
+    return _lent(values, _replies(found))
+
+
+def _replies(found: Sequence[Candidate]) -> list[tuple[int, int]]:
+    """(asking sentence, the candidate replying to it) pairs of :func:`answered_in_turn`."""
     asking = [i for i, c in enumerate(found) if c.asks]
     if not asking:
-        return out
+        return []
     starts: dict[str, list[tuple[int, int]]] = {}
     for j, c in enumerate(found):
         if not c.asks:
             starts.setdefault(c.hit.article_id, []).append((c.span.start, j))
     for spans in starts.values():
         spans.sort()
+    pairs = []
     for i in asking:
         q = found[i]
         after = [(start, j) for start, j in starts.get(q.hit.article_id, ()) if start >= q.span.end]
         if after and after[0][0] - q.span.end <= _REPLY_GAP:
-            j = after[0][1]
-            out[j] = max(out[j], out[i])
+            pairs.append((i, after[0][1]))
+    return pairs
+
+
+def _lent(values: np.ndarray, replies: Sequence[tuple[int, int]]) -> np.ndarray:
+    out = np.array(values, copy=True)
+    for i, j in replies:
+        out[j] = max(out[j], out[i])
     return out
 
 
@@ -129,13 +140,15 @@ def build_answer(
     answer abstains is the same either way); ``follow_scores`` orders those after the best one.
     Each sentence's score, and the confidence (the best sentence's), come from ``scores``."""
 
+    quotable = [i for i, c in enumerate(found) if not c.asks]
+
     def by(values: np.ndarray) -> list[int]:
-        quotable = (i for i in range(len(found)) if not found[i].asks)
         return sorted(quotable, key=lambda i: (-float(values[i]), found[i].passage_rank, found[i].span.start))
 
-    scores = answered_in_turn(found, scores)
-    follow_scores = None if follow_scores is None else answered_in_turn(found, follow_scores)
-    order_scores = None if order_scores is None else answered_in_turn(found, order_scores)
+    replies = _replies(found)
+    scores = _lent(scores, replies)
+    follow_scores = None if follow_scores is None else _lent(follow_scores, replies)
+    order_scores = None if order_scores is None else _lent(order_scores, replies)
 
     order = by(scores)
     if order_scores is not None and order:
