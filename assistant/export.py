@@ -80,7 +80,7 @@ def _markdown_link(url: str | None) -> str:
     return markdown_text(url)
 
 
-def _place(c: Citation | Hit) -> str:
+def _byline(c: Citation | Hit) -> str:
     title = markdown_text(c.title) if c.title else "(untitled)"
     source = markdown_text(c.source) if c.source else "?"
     return f"{title} — {source}, {markdown_text(c.date) if c.date else 'undated'}"
@@ -92,7 +92,7 @@ def _answer_markdown(answer: Answer) -> list[str]:
         closest = answer.closest_articles()
         if closest:
             lines += ["", "Closest articles searched:", ""]
-            lines += [f"- {_place(h)} {_markdown_link(h.url)}" for h in closest]
+            lines += [f"- {_byline(h)} {_markdown_link(h.url)}" for h in closest]
         return [line.rstrip() for line in lines]
     lines = []
     for i, s in enumerate(answer.sentences, 1):
@@ -100,10 +100,10 @@ def _answer_markdown(answer: Answer) -> list[str]:
     lines[-1:] = [""]
     for i, s in enumerate(answer.sentences, 1):
         c = s.citation
-        lines.append(f"- \\[{i}\\] {_place(c)}. {_markdown_link(c.url)} "
+        lines.append(f"- \\[{i}\\] {_byline(c)}. {_markdown_link(c.url)} "
                      f"(article {markdown_text(c.article_id)}, characters {c.start}–{c.end})")
         for other in s.also_reported_by:
-            lines.append(f"  - also reported by {_place(other)}. {_markdown_link(other.url)}")
+            lines.append(f"  - also reported by {_byline(other)}. {_markdown_link(other.url)}")
     lines += ["", f"Confidence {answer.confidence:.2f}."]
     return lines
 
