@@ -1,7 +1,7 @@
 """The ``newsqa`` command: ingest, delete, stats, ask, search, chat, serve, demo and eval.
 
 Exit status: 0 success; 1 an error (message on stderr); 2 bad usage; 3 ingest finished but skipped
-some records (each listed with file:line and reason).
+some records, or ``ask --questions`` some lines (each listed with file:line and reason).
 """
 
 from __future__ import annotations
@@ -190,10 +190,38 @@ def format_answer(answer) -> str:  # type: ignore[no-untyped-def]
 def cmd_ask(args: argparse.Namespace) -> int:
     from assistant.export import answer_record
 
+    if args.questions is not None:
+        return ask_questions(args)
     assistant = _load_assistant(args)
     answer = assistant.ask(args.question, filters=_filters(args))
     print(json.dumps(answer_record(answer), indent=2, ensure_ascii=False) if args.json else format_answer(answer))
     return 0
+
+
+def ask_questions(args: argparse.Namespace) -> int:
+    """Each question of ``args.questions`` asked on its own: with ``--json`` one JSON object a line
+    (the line's place and id, then what ``ask --json`` gives), else each answer under its question.
+    Lines that give no question are listed on stderr, and the exit status is then 3."""
+    from assistant.batch import LineProblem, read_questions
+    from assistant.export import answer_record
+
+    assistant, filters, asked, skipped = None, _filters(args), 0, 0
+    for item in read_questions(args.questions):
+        if isinstance(item, LineProblem):
+            skipped += 1
+            print(f"{item.place}: skipped: {item.reason}", file=sys.stderr)
+            continue
+        if assistant is None:  # the file opened and holds a question: now the model is worth loading
+            assistant = _load_assistant(args)
+        answer = assistant.ask(item.question, filters=filters)
+        asked += 1
+        if args.json:
+            print(json.dumps({"place": item.place, "id": item.id, **answer_record(answer)}, ensure_ascii=False))
+        else:
+            print(("\n" if asked > 1 else "") + f"[{item.place}] {item.question}\n{format_answer(answer)}")
+        sys.stdout.flush()
+    print(f"{asked} question(s) asked, {skipped} line(s) skipped", file=sys.stderr)
+    return EXIT_SKIPPED if skipped else 0
 
 
 _SNIPPET_CHARS = 300
@@ -389,10 +417,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_stats)
 
-    p = sub.add_parser("ask", help="answer one question with cited sentences")
-    p.add_argument("question")
+    p = sub.add_parser("ask", help="answer a question (or a file of them) with cited sentences")
+    asked = p.add_mutually_exclusive_group(required=True)
+    asked.add_argument("question", nargs="?")
+    asked.add_argument(
+        "--questions",
+        metavar="FILE",
+        help="ask each question of FILE: one a line, or JSON Lines with a \"question\" field (.jsonl); - for stdin",
+    )
     with_index(p)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="JSON (with --questions: one object a line)")
     _add_filter_args(p)
     p.set_defaults(func=cmd_ask)
 

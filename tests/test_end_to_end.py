@@ -70,6 +70,24 @@ def test_ask_answers_with_a_verbatim_cited_sentence(index: Path) -> None:
     assert "Nobody was hurt." in text
 
 
+def test_a_file_of_questions_is_answered_a_line_each(index: Path, tmp_path: Path) -> None:
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(
+        '{"id": "boats", "question": "How many fishing boats did the Porthwen harbour fire destroy?"}\n'
+        '{"id": "bread", "question": "What is a good recipe for banana bread with walnuts?"}\n'
+        '{"id": "none"}\n',
+        encoding="utf-8",
+    )
+    proc = newsqa("ask", "--questions", str(questions), "--index", str(index), "--json")
+    assert proc.returncode == 3 and f"{questions}:3: skipped" in proc.stderr
+    boats, bread = (json.loads(line) for line in proc.stdout.splitlines())
+    assert boats["id"] == "boats" and boats["is_answer"] and "three fishing boats" in boats["sentences"][0]["text"]
+    assert bread["id"] == "bread" and not bread["is_answer"] and bread["sentences"] == []
+    # each question is asked on its own, exactly as `newsqa ask` asks it
+    alone = json.loads(newsqa("ask", boats["question"], "--index", str(index), "--json").stdout)
+    assert [s["citation"] for s in alone["sentences"]] == [s["citation"] for s in boats["sentences"]]
+
+
 def test_wikinews_question_is_answered_from_the_right_article(index: Path) -> None:
     from assistant.api import Assistant
 
