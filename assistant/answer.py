@@ -21,6 +21,7 @@ __all__ = [
     "candidates",
     "near_duplicate_key",
     "uncovered_terms_note",
+    "unreported_years_note",
     "unknown_terms_note",
 ]
 
@@ -131,6 +132,7 @@ def build_answer(
     min_confidence: float,
     follow_scores: np.ndarray | None = None,
     order_scores: np.ndarray | None = None,
+    may_quote: Sequence[bool] | None = None,
 ) -> Answer:
     """The best ``max_sentences`` sentences by score, questions aside (their scores go to the
     sentences replying to them: :func:`answered_in_turn`), near-duplicates merged (the merged ones
@@ -138,9 +140,11 @@ def build_answer(
     abstains. ``order_scores``, when given, orders the sentences instead of ``scores``, the best
     one being the first of that order whose own score reaches ``min_confidence`` (so whether the
     answer abstains is the same either way); ``follow_scores`` orders those after the best one.
-    Each sentence's score, and the confidence (the best sentence's), come from ``scores``."""
+    Each sentence's score, and the confidence (the best sentence's), come from ``scores``.
+    ``may_quote``, when given, says which sentences may be quoted at all: the others are scored
+    but never shown, as questions are."""
 
-    quotable = [i for i, c in enumerate(found) if not c.asks]
+    quotable = [i for i, c in enumerate(found) if not c.asks and (may_quote is None or may_quote[i])]
 
     def by(values: np.ndarray) -> list[int]:
         return sorted(quotable, key=lambda i: (-float(values[i]), found[i].passage_rank, found[i].span.start))
@@ -195,6 +199,14 @@ def uncovered_terms_note(terms: Sequence[str]) -> str:
     return "The closest article found does not mention " + ", ".join(f"“{t}”" for t in terms) + "."
 
 
+def unreported_years_note(years: Sequence[str]) -> str:
+    """The sentence telling the user that the articles found predate the year the question asks about."""
+    return (
+        "No sentence found reports on " + ", ".join(f"“{y}”" for y in years)
+        + ": the articles it could come from were published before."
+    )
+
+
 def abstention_notes(answer: Answer) -> list[str]:
     """Why an answer abstained, as sentences for the user (none when the reason is low confidence)."""
     notes = []
@@ -202,4 +214,6 @@ def abstention_notes(answer: Answer) -> list[str]:
         notes.append(unknown_terms_note(answer.unknown_terms))
     if answer.uncovered_terms:
         notes.append(uncovered_terms_note(answer.uncovered_terms))
+    if answer.unreported_years:
+        notes.append(unreported_years_note(answer.unreported_years))
     return notes

@@ -15,7 +15,15 @@ from assistant.answer import SentenceScoring, build_answer, candidates
 from assistant.chat import Conversation, Turn, resolve
 from assistant.records import Answer, AnswerSentence, AskSettings, Citation, Filters, Hit
 from assistant.retrieve import FusionWeights, Retriever
-from assistant.support import Support, date_words, published_year, question_support, year_of
+from assistant.support import (
+    Support,
+    date_words,
+    event_years,
+    published_year,
+    question_support,
+    reports_year,
+    year_of,
+)
 from assistant.terms import checked_words
 from index.embed import CachedEmbedder, Embedder, OnnxEmbedder, SentenceTransformerEmbedder, cache_dir
 from index.errors import IndexMismatchError
@@ -161,11 +169,16 @@ class Assistant:
                 follow = None if support is None else _off_subject_scaled(
                     ranked, found, support.naming, self.settings.off_subject_weight
                 )
+                years = event_years(question) if self.settings.later_years_stated else frozenset()
+                may_quote = [reports_year(c.span.sentence, years, c.hit.date) for c in found] if years else None
                 answer = build_answer(
-                    question, query, found, scores, hits, self.settings.max_sentences, threshold, follow, ranked
+                    question, query, found, scores, hits, self.settings.max_sentences, threshold, follow, ranked,
+                    may_quote,
                 )
                 if not answer.is_answer and not covered and support is not None:
                     answer = replace(answer, uncovered_terms=support.missing)
+                if not answer.is_answer and may_quote is not None:
+                    answer = replace(answer, unreported_years=_unreported(years, found, scores, may_quote, threshold))
                 answer = self._with_syndicated_copies(answer)
         if conversation is not None:
             conversation.add(Turn(question, query, answer))
@@ -264,6 +277,19 @@ def _off_subject_scaled(
         return scores
     off = np.array([c.hit.article_id not in naming for c in found], dtype=bool)
     return np.where(off, scores * weight, scores).astype(scores.dtype)
+
+
+def _unreported(
+    years: frozenset[int], found: Sequence, scores: np.ndarray, may_quote: Sequence[bool], threshold: float  # type: ignore[type-arg]
+) -> tuple[str, ...]:
+    """The ``years`` that kept a confident sentence from being quoted: later than its article's own,
+    and not named in it (:func:`assistant.support.reports_year`)."""
+    out: set[int] = set()
+    for c, score, ok in zip(found, scores, may_quote, strict=True):
+        own = published_year(c.hit.date)
+        if not ok and score >= threshold and own is not None:
+            out.update(y for y in years if y > own and not reports_year(c.span.sentence, frozenset({y}), c.hit.date))
+    return tuple(str(y) for y in sorted(out))
 
 
 def _rerank(hits: Sequence[Hit], found: Sequence, scores: np.ndarray, limit: int) -> list[Hit]:  # type: ignore[type-arg]

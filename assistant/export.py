@@ -27,7 +27,7 @@ def answer_record(answer: Answer) -> dict[str, Any]:
     return {
         "question": answer.question, "query": answer.query, "is_answer": answer.is_answer,
         "confidence": answer.confidence, "unknown_terms": list(answer.unknown_terms),
-        "uncovered_terms": list(answer.uncovered_terms),
+        "uncovered_terms": list(answer.uncovered_terms), "unreported_years": list(answer.unreported_years),
         "sentences": [
             {"text": s.text, "score": s.score, "citation": asdict(s.citation),
              "also_reported_by": [asdict(c) for c in s.also_reported_by]}

@@ -19,7 +19,7 @@ import numpy as np
 from assistant.terms import question_names, question_words
 from index.lexical import LexicalIndex, tokenize
 
-__all__ = ["Support", "date_words", "published_year", "question_support", "year_of"]
+__all__ = ["Support", "date_words", "event_years", "published_year", "question_support", "reports_year", "year_of"]
 
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t|tember)?|oct(?:ober)?"
@@ -44,6 +44,38 @@ def year_of(word: str) -> int | None:
     """The year a word gives ("2024", "1990s"), or None."""
     match = _YEAR.fullmatch(word)
     return int(match.group(1)) if match else None
+
+
+# Words that put a question's event ahead of the news it is asked from: plans for a later year are
+# reported without restating it in each sentence ("Merlin announced a Peppa Pig park that will open
+# in Texas", "the leading cause of cancer by 2030").
+_FUTURE = re.compile(
+    r"\b(?:will|would|won['’]t|shall|going to|next|upcoming|if|plans?|planned|planning|expected|set to"
+    r"|by (?:1[89]|20)\d\d)\b",
+    re.I,
+)
+_YEAR_AT = "(?<!\\d){}(?!\\d)"
+
+
+def event_years(question: str) -> frozenset[int]:
+    """The years ``question`` names as the time of what it asks about ("Who won the 2024 French
+    Open?": 2024), none when it speaks of the future ("Who will host the 2024 Academy Awards?"):
+    see :func:`reports_year`."""
+    if _FUTURE.search(question):
+        return frozenset()
+    return frozenset(y for w in date_words(question) if (y := year_of(w)) is not None)
+
+
+def reports_year(sentence: str, years: frozenset[int], published: str | None) -> bool:
+    """Whether ``sentence``, of an article published on ``published`` (ISO), may answer a question
+    about ``years`` (:func:`event_years`): it names each of them that is later than the article's
+    own year. A 2023 article may tell who won the 2023 French Open without saying "2023", but its
+    "In 2023 Djokovic won the French Open" is no report of the 2024 one. An article without a date
+    is given the benefit of the doubt."""
+    own = published_year(published)
+    return own is None or all(
+        re.search(_YEAR_AT.format(y), sentence) for y in years if y > own
+    )
 
 
 def published_year(iso: str | None) -> int | None:

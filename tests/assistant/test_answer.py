@@ -47,6 +47,19 @@ def test_same_sentence_in_two_outlets_is_one_answer_reported_by_both() -> None:
         assert text[s.citation.start : s.citation.end] == s.text == s.citation.sentence
 
 
+def test_sentences_that_may_not_be_quoted_are_never_shown() -> None:
+    hits = [hit("a", ARTICLE_A, 0, len(ARTICLE_A), 1), hit("b", ARTICLE_B, 0, len(ARTICLE_B), 2)]
+    found = candidates(hits)
+    scores = np.array([0.9 if "voted" in c.span.sentence else 0.6 for c in found], dtype=np.float32)
+    barred = [c.hit.article_id == "a" for c in found]  # article a's sentences may not be quoted
+    answer = build_answer("q", "q", found, scores, hits, 3, 0.5, may_quote=[not b for b in barred])
+    assert answer.is_answer and {s.citation.article_id for s in answer.sentences} == {"b"}
+    # the same wire sentence in a is then no "also reported by" of b's either
+    assert answer.sentences[0].also_reported_by == ()
+    nothing = build_answer("q", "q", found, scores, hits, 3, 0.5, may_quote=[False] * len(found))
+    assert not nothing.is_answer and nothing.sentences == () and nothing.confidence == 0.0
+
+
 def test_low_confidence_abstains_and_keeps_what_was_searched() -> None:
     hits = [hit("a", ARTICLE_A, 0, len(ARTICLE_A), 1)]
     found = candidates(hits)

@@ -3,6 +3,7 @@ from pathlib import Path
 
 from assistant.api import Assistant
 from assistant.chat import Conversation
+from assistant.records import AskSettings
 from index.chunk import Chunker
 from index.embed import HashingEmbedder
 from index.ingest import ingest
@@ -126,6 +127,37 @@ def test_a_year_after_the_articles_is_news_they_cannot_hold(tmp_path: Path) -> N
     assert qa.ask("Who scored 31 points for the Riverton Rockets in June 2022?").unknown_terms == ()
     later = qa.ask("Who scored 31 points for the Riverton Rockets in the 2024 final?")
     assert not later.is_answer and later.unknown_terms == () and "2024" in later.uncovered_terms
+
+
+def test_a_later_year_is_answered_only_by_a_sentence_that_names_it(tmp_path: Path) -> None:
+    from assistant.answer import abstention_notes
+    from tests.assistant.conftest import OverlapScorer
+
+    embedder = _indexed(tmp_path, [
+        {"id": "r1", "title": "Rockets win the final", "date": "2022-06-20", "source": "Sports Daily",
+         "text": "The Riverton Rockets won the final on Sunday. Captain Sam Ortiz scored 31 points in the final. "
+                 "Ortiz is to retire in 2024."},
+    ])
+    qa = Assistant.load(tmp_path / "ix", embedder=embedder, scorer=OverlapScorer())
+    question = "Who scored 31 points for the Riverton Rockets in the 2024 final?"
+    # the article names 2024, but its sentence on the 31 points is news of 2022, not of a 2024 final
+    later = qa.ask(question)
+    assert not later.is_answer and later.unreported_years == ("2024",) and later.uncovered_terms == ()
+    assert abstention_notes(later) == [
+        "No sentence found reports on “2024”: the articles it could come from were published before."
+    ]
+    off = Assistant.load(
+        tmp_path / "ix", AskSettings(later_years_stated=False), embedder=embedder, scorer=OverlapScorer()
+    )
+    assert any("31 points" in s.text for s in off.ask(question).sentences)
+    # a sentence that names the year may answer; the articles' own year needs no saying
+    told = qa.ask("Does Ortiz of the Riverton Rockets retire in 2024?")
+    assert told.is_answer and told.sentences[0].text == "Ortiz is to retire in 2024."
+    assert all("2024" in s.text for s in told.sentences)
+    assert qa.ask("Who scored 31 points for the Riverton Rockets in the 2022 final?").is_answer
+    # a question about plans asks about no year: news of them seldom restates it
+    planned = qa.ask("Who will score 31 points for the Riverton Rockets in the 2024 final?")
+    assert planned.is_answer and planned.unreported_years == ()
 
 
 def test_the_scorer_shares_the_retrievers_embedder_and_its_cache(tmp_path: Path, small_corpus_file: Path) -> None:

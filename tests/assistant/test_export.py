@@ -81,6 +81,14 @@ def test_an_abstention_says_so_with_its_reason_and_closest_articles_once_each() 
     assert text.count("- Ferry suspended — Courier, 2023-01-02 <https://courier.example/ferry>") == 1
 
 
+def test_an_abstention_on_a_later_year_says_which() -> None:
+    hit = Hit("a1", 0, "Ferry suspended", "Courier", "2023-01-02", "https://courier.example/ferry", ARTICLE, 0, 40, 1.0)
+    answer = Answer("Who ran the 2025 ferry?", "Who ran the 2025 ferry?", (), 0.1, False, (hit,), (), (), ("2025",))
+    assert answer_record(answer)["unreported_years"] == ["2025"]
+    text = conversation_markdown(Conversation([Turn(answer.question, answer.query, answer)]))
+    assert "No sentence found reports on “2025”: the articles it could come from were published before." in text
+
+
 def test_markdown_of_hostile_fields_creates_no_markup() -> None:
     sentence = f"The ferry {HOSTILE} was suspended."
     c = Citation("a1", HOSTILE, HOSTILE, "2023-01-02", "javascript:alert(1)", sentence, 0, len(sentence))

@@ -79,3 +79,34 @@ def test_a_year_after_the_article_was_published_must_be_in_it(lexical: LexicalIn
     # and an article that does mention the later year covers it
     support = question_support("When is Nathan's contest in 2024?", ARTICLES, lexical, published={"b": "2022-06-01"})
     assert support.names_together and support.article_id == "b" and support.missing == ()
+
+
+def test_the_years_a_question_asks_about_are_not_those_of_its_plans() -> None:
+    from assistant.support import event_years
+
+    assert event_years("Who won the women's singles title at the 2024 French Open?") == {2024}
+    assert event_years("Which team won the NBA title in the 2022-23 season, and in the 1990s?") == {2022, 1990}
+    assert event_years("Who won the French Open?") == frozenset()
+    # the future, as the news of an earlier year reports it, names its year once, if at all
+    for planned in (
+        "Which celebrity will host the 2024 Academy Awards?",
+        "What would Biden be if he is re-elected in 2024?",
+        "Who is the next governor in 2024?",
+        "What will be the leading cause of cancer by 2030?",
+        "Which airline plans to fly to Mars in 2030?",
+        "The park is set to open in 2024. Where?",
+    ):
+        assert event_years(planned) == frozenset(), planned
+
+
+def test_a_sentence_reports_on_a_later_year_only_by_naming_it() -> None:
+    from assistant.support import reports_year
+
+    years = frozenset({2024})
+    assert not reports_year("In 2023 Djokovic won the French Open.", years, "2023-06-12")
+    assert reports_year("Swiatek won the 2024 French Open on Saturday.", years, "2023-06-12")
+    assert not reports_year("A prize of 120245 euros.", years, "2023-06-12")  # a number, not the year
+    # the article's own year, or an earlier one, need not be said; an undated article is trusted
+    assert reports_year("Swiatek won the French Open on Saturday.", years, "2024-06-08")
+    assert reports_year("Swiatek won the French Open on Saturday.", frozenset({2023}), "2023-06-12T09:00:00")
+    assert reports_year("Swiatek won the French Open on Saturday.", years, None)
