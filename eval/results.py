@@ -24,14 +24,14 @@ YEARS = ("2022", "2023")
 QUESTION_KEYS = ("n", "recall@1", "recall@5", "recall@10", "text_recall@1", "text_recall@5", "text_recall@10",
                  "mrr", "ndcg@10", "answer@1", "answer@3",
                  "citation_validity", "abstain_rate", "abstain_unknown_names_rate", "abstain_unknown_words_rate",
-                 "abstain_uncovered_rate", "latency_p50_ms", "latency_p95_ms")
+                 "abstain_uncovered_rate", "abstain_unreported_years_rate", "latency_p50_ms", "latency_p95_ms")
 CONVERSATION_KEYS = ("n", "recall@5", "answer@1", "answer@3", "answer@1_turn1", "answer@1_followup",
                      "answer@3_followup", "recall@5_followup", "citation_validity", "abstain_rate",
                      "latency_p50_ms")
 TOPIC_SHIFT_KEYS = ("n_followup", "recall@5_followup", "answer@1_followup", "answer@3_followup",
                     "abstain_rate_followup")
 UNANSWERABLE_KEYS = ("n", "abstain_rate", "abstain_unknown_names_rate", "abstain_unknown_words_rate",
-                     "abstain_uncovered_rate", "latency_p50_ms", "latency_p95_ms")
+                     "abstain_uncovered_rate", "abstain_unreported_years_rate", "latency_p50_ms", "latency_p95_ms")
 SENTENCE_KEYS = ("n", "map", "mrr")
 
 

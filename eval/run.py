@@ -140,6 +140,7 @@ class QuestionRecord:
     turn: int | None = None  # 1-based position in its conversation
     unknown_terms: tuple[str, ...] = ()  # words of the question no indexed article contains
     uncovered_terms: tuple[str, ...] = ()  # words of the question the closest article lacks (an abstention)
+    unreported_years: tuple[str, ...] = ()  # years asked about that no confident sentence names (an abstention)
     # 1-based rank of the first retrieved article whose text holds an answer string, listed as
     # relevant or not (within the top TEXT_RECALL_DEPTH; None for unanswerable questions)
     first_answer_article_rank: int | None = None
@@ -290,6 +291,7 @@ def _record(
         turn=turn,
         unknown_terms=tuple(getattr(answer, "unknown_terms", ())),
         uncovered_terms=tuple(getattr(answer, "uncovered_terms", ())),
+        unreported_years=tuple(getattr(answer, "unreported_years", ())),
     )
 
 
@@ -324,6 +326,8 @@ def _answer_quality(records: Sequence[QuestionRecord]) -> dict[str, float]:
         ),
         # ... and because no retrieved article covers the question (its names together, most of its words)
         "abstain_uncovered_rate": mean(0.0 if r.is_answer or not r.uncovered_terms else 1.0 for r in records),
+        # ... and because the articles predate a year it asks about, and no confident sentence names it
+        "abstain_unreported_years_rate": mean(0.0 if r.is_answer or not r.unreported_years else 1.0 for r in records),
         # Nothing cited means nothing mis-cited.
         "citation_validity": sum(r.valid_citations for r in records) / citations if citations else 1.0,
         "n_citations": float(citations),

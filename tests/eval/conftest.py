@@ -43,6 +43,7 @@ class Script:
     chunks: Sequence[str]
     quotes: Sequence[AnswerSentence] = ()
     unknown_terms: tuple[str, ...] = ()  # the names the assistant reports no article contains
+    unreported_years: tuple[str, ...] = ()  # the years asked about that no confident sentence names
 
 
 @dataclass
@@ -68,8 +69,11 @@ class FakeQA:
             conversation.append(question)
         quotes = tuple(self.scripts[query].quotes)
         searched = tuple(hit(a) for a in self.scripts[query].chunks)
-        unknown = self.scripts[query].unknown_terms
-        return Answer(question, query, quotes, 0.9 if quotes else 0.1, bool(quotes), searched, unknown)
+        script = self.scripts[query]
+        return Answer(
+            question, query, quotes, 0.9 if quotes else 0.1, bool(quotes), searched, script.unknown_terms,
+            unreported_years=script.unreported_years,
+        )
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
         self.searches.append((query, k))

@@ -211,6 +211,7 @@ def test_evaluate_unanswerable_rewards_abstaining(kit: Any) -> None:
             "abstain_unknown_names_rate": 0.0,
             "abstain_unknown_words_rate": 0.0,
             "abstain_uncovered_rate": 0.0,
+            "abstain_unreported_years_rate": 0.0,
             "citation_validity": 1.0,
             "n_citations": 1,
             "latency_p50_ms": 6,
@@ -314,3 +315,18 @@ def test_abstentions_on_unknown_names_are_counted_and_recorded(kit: Any) -> None
     assert result.metrics["abstain_unknown_names_rate"] == pytest.approx(1 / 4)
     assert result.metrics["abstain_unknown_words_rate"] == pytest.approx(1 / 4)
     assert [r.unknown_terms for r in result.records] == [("Zorvath",), (), (), ("khachapuri",)]
+
+
+def test_abstentions_on_a_later_year_are_counted_and_recorded(kit: Any) -> None:
+    qa = kit.FakeQA(
+        {
+            "Who won the 2031 final?": kit.Script(["a1"], unreported_years=("2031",)),
+            kit.Q3: kit.Script(["a1"]),
+            kit.Q1: kit.Script(["a1"], [kit.quote("a1", "It beat New York again.")]),
+        }
+    )
+    questions = [UnanswerableQuestion("u1", "Who won the 2031 final?"), UnanswerableQuestion("u2", kit.Q3),
+                 UnanswerableQuestion("u3", kit.Q1)]
+    result = evaluate_unanswerable(qa, questions, clock=kit.clock_of([1, 1, 1]))
+    assert result.metrics["abstain_unreported_years_rate"] == pytest.approx(1 / 3)
+    assert [r.unreported_years for r in result.records] == [("2031",), (), ()]
