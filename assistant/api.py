@@ -19,6 +19,7 @@ from assistant.support import (
     Support,
     date_words,
     event_years,
+    names_year,
     published_year,
     question_support,
     reports_year,
@@ -288,7 +289,7 @@ def _unreported(
     for c, score, ok in zip(found, scores, may_quote, strict=True):
         own = published_year(c.hit.date)
         if not ok and score >= threshold and own is not None:
-            out.update(y for y in years if y > own and not reports_year(c.span.sentence, frozenset({y}), c.hit.date))
+            out.update(y for y in years if y > own and not names_year(c.span.sentence, y))
     return tuple(str(y) for y in sorted(out))
 
 

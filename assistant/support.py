@@ -19,7 +19,10 @@ import numpy as np
 from assistant.terms import question_names, question_words
 from index.lexical import LexicalIndex, tokenize
 
-__all__ = ["Support", "date_words", "event_years", "published_year", "question_support", "reports_year", "year_of"]
+__all__ = [
+    "Support", "date_words", "event_years", "names_year", "published_year", "question_support", "reports_year",
+    "year_of",
+]
 
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t|tember)?|oct(?:ober)?"
@@ -54,7 +57,6 @@ _FUTURE = re.compile(
     r"|by (?:1[89]|20)\d\d)\b",
     re.I,
 )
-_YEAR_AT = "(?<!\\d){}(?!\\d)"
 
 
 def event_years(question: str) -> frozenset[int]:
@@ -73,9 +75,12 @@ def reports_year(sentence: str, years: frozenset[int], published: str | None) ->
     "In 2023 Djokovic won the French Open" is no report of the 2024 one. An article without a date
     is given the benefit of the doubt."""
     own = published_year(published)
-    return own is None or all(
-        re.search(_YEAR_AT.format(y), sentence) for y in years if y > own
-    )
+    return own is None or all(names_year(sentence, y) for y in years if y > own)
+
+
+def names_year(sentence: str, year: int) -> bool:
+    """Whether ``sentence`` says ``year`` ("in 2024", "2024's"; not "120245")."""
+    return re.search(rf"(?<!\d){year}(?!\d)", sentence) is not None
 
 
 def published_year(iso: str | None) -> int | None:
