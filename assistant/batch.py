@@ -3,7 +3,9 @@
 A file of questions is plain text, one question a line (blank lines and lines starting with "#"
 skipped), or JSON Lines (``.jsonl``, ``.ndjson``): one object a line with a ``"question"`` string
 and, optionally, an ``"id"`` (string or number) that is given back with its answer; other fields
-are ignored, so a question set of ``newsqa eval`` can be asked as it is. A line that cannot be read
+and an optional ``"date"`` (``YYYY-MM-DD`` or ``YYYY/MM/DD``, the day the question is about, for
+``--near question``); other fields are ignored, so a question set of ``newsqa eval`` can be asked as
+it is. A line that cannot be read
 is reported with its file and line number, and the other questions are still asked.
 """
 
@@ -13,6 +15,7 @@ import json
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 __all__ = ["LineProblem", "QuestionLine", "read_questions"]
@@ -23,11 +26,12 @@ _JSON_LINES = (".jsonl", ".ndjson")
 @dataclass(frozen=True)
 class QuestionLine:
     """A question read from ``place`` ("questions.txt:3"), with the ``id`` its line gave (as given:
-    a string or a number)."""
+    a string or a number) and its ``date`` (ISO ``YYYY-MM-DD``)."""
 
     place: str
     question: str
     id: str | int | float | None = None
+    date: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,4 +80,12 @@ def _json_question(text: str, place: str) -> QuestionLine | LineProblem:
     ident = data.get("id")
     if ident is not None and (isinstance(ident, bool) or not isinstance(ident, str | int | float)):
         return LineProblem(place, 'field "id": expected a string or a number')
-    return QuestionLine(place, question.strip(), ident)
+    day = data.get("date")
+    if day is not None:
+        try:
+            day = date.fromisoformat(day.strip().replace("/", "-")).isoformat() if isinstance(day, str) else None
+        except ValueError:
+            day = None
+        if day is None:
+            return LineProblem(place, 'field "date": expected a date as YYYY-MM-DD or YYYY/MM/DD')
+    return QuestionLine(place, question.strip(), ident, day)

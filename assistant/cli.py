@@ -13,7 +13,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date
 from pathlib import Path
 
@@ -144,7 +144,7 @@ def _filters(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         date_to=args.date_to,
         sources=tuple(args.source or ()),
         prefer_recent=args.recent,
-        near_date=args.near,
+        near_date=None if args.near == "question" else args.near,
     )
 
 
@@ -192,6 +192,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     if args.questions is not None:
         return ask_questions(args)
+    if args.near == "question":
+        print("newsqa ask: error: --near question needs --questions FILE (a date for each line)", file=sys.stderr)
+        return 2
     assistant = _load_assistant(args)
     answer = assistant.ask(args.question, filters=_filters(args))
     print(json.dumps(answer_record(answer), indent=2, ensure_ascii=False) if args.json else format_answer(answer))
@@ -201,7 +204,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def ask_questions(args: argparse.Namespace) -> int:
     """Each question of ``args.questions`` asked on its own: with ``--json`` one JSON object a line
     (the line's place and id, then what ``ask --json`` gives), else each answer under its question.
-    Lines that give no question are listed on stderr, and the exit status is then 3."""
+    Lines that give no question are listed on stderr, and the exit status is then 3. With ``--near
+    question`` each question prefers the articles published shortly before its line's ``"date"``
+    (none for a line without one)."""
     from assistant.batch import LineProblem, read_questions
     from assistant.export import answer_record
 
@@ -213,7 +218,8 @@ def ask_questions(args: argparse.Namespace) -> int:
             continue
         if assistant is None:  # the file opened and holds a question: now the model is worth loading
             assistant = _load_assistant(args)
-        answer = assistant.ask(item.question, filters=filters)
+        asked_with = replace(filters, near_date=item.date) if args.near == "question" else filters
+        answer = assistant.ask(item.question, filters=asked_with)
         asked += 1
         if args.json:
             print(json.dumps({"place": item.place, "id": item.id, **answer_record(answer)}, ensure_ascii=False))
@@ -340,7 +346,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_filter_args(p: argparse.ArgumentParser) -> None:
+def _add_filter_args(p: argparse.ArgumentParser, near_each: bool = False) -> None:
     p.add_argument("--from", dest="date_from", metavar="DATE", help="only articles dated on or after (YYYY-MM-DD)")
     p.add_argument("--to", dest="date_to", metavar="DATE", help="only articles dated on or before (YYYY-MM-DD)")
     p.add_argument("--source", action="append", metavar="NAME", help="only this source (repeatable)")
@@ -348,9 +354,14 @@ def _add_filter_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--near",
         metavar="DATE",
-        type=_iso_date,
-        help="prefer articles published shortly before DATE (YYYY-MM-DD), e.g. the day the question is about",
+        type=_iso_date_or_question if near_each else _iso_date,
+        help="prefer articles published shortly before DATE (YYYY-MM-DD), e.g. the day the question is about"
+        + ("; with --questions, 'question' takes each line's \"date\"" if near_each else ""),
     )
+
+
+def _iso_date_or_question(text: str) -> str:
+    return text if text == "question" else _iso_date(text)
 
 
 def _iso_date(text: str) -> str:
@@ -427,7 +438,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     with_index(p)
     p.add_argument("--json", action="store_true", help="JSON (with --questions: one object a line)")
-    _add_filter_args(p)
+    _add_filter_args(p, near_each=True)
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("search", help="the passages that match a query best, with their articles (no answer)")

@@ -11,6 +11,7 @@ import pytest
 from assistant import cli
 from assistant.api import Assistant
 from assistant.batch import LineProblem, QuestionLine, read_questions
+from assistant.records import Answer, Filters
 
 
 def test_plain_text_is_a_question_a_line(tmp_path: Path) -> None:
@@ -42,7 +43,7 @@ def test_json_lines_give_the_question_and_its_id_back_as_given(tmp_path: Path) -
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     got = list(read_questions(path))
     assert got[:2] == [
-        QuestionLine(f"{path}:1", "Who designed the library?", 7),
+        QuestionLine(f"{path}:1", "Who designed the library?", 7, "2020-11-20"),
         QuestionLine(f"{path}:2", "How much did it cost?"),
     ]
     assert [(p.place, p.reason.split(" (")[0]) for p in got[2:7] if isinstance(p, LineProblem)] == [
@@ -53,6 +54,43 @@ def test_json_lines_give_the_question_and_its_id_back_as_given(tmp_path: Path) -
         (f"{path}:7", 'field "id": expected a string or a number'),
     ]
     assert got[7] == QuestionLine(f"{path}:8", "Where is Riverton?", "last")
+
+
+def test_a_line_may_give_the_day_its_question_is_about(tmp_path: Path) -> None:
+    path = tmp_path / "q.jsonl"
+    path.write_text(
+        '{"question": "Who won?", "date": "2022/06/10"}\n{"question": "Who won?", "date": "2022-06-17"}\n'
+        '{"question": "Who won?", "date": "last week"}\n{"question": "Who won?", "date": 20220610}\n',
+        encoding="utf-8",
+    )
+    got = list(read_questions(path))
+    assert [q.date for q in got[:2]] == ["2022-06-10", "2022-06-17"]  # type: ignore[union-attr]
+    assert got[2:] == [LineProblem(f"{path}:{n}", 'field "date": expected a date as YYYY-MM-DD or YYYY/MM/DD')
+                       for n in (3, 4)]
+
+
+def test_near_question_asks_each_line_near_its_own_date(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    asked: list[tuple[str, object]] = []
+
+    class Recording:
+        def ask(self, question: str, filters: object = None) -> object:
+            asked.append((question, filters))
+            return Answer(question, question, (), 0.0, False)
+
+    monkeypatch.setattr(cli, "_load_assistant", lambda args: Recording())
+    path = tmp_path / "q.jsonl"
+    path.write_text('{"question": "A?", "date": "2022/06/10"}\n{"question": "B?"}\n', encoding="utf-8")
+    argv = ["ask", "--questions", str(path), "--index", "ix", "--source", "Wire"]
+    assert cli.main([*argv, "--near", "question"]) == 0
+    assert asked == [("A?", Filters(sources=("Wire",), near_date="2022-06-10")), ("B?", Filters(sources=("Wire",)))]
+    asked.clear()
+    assert cli.main([*argv, "--near", "2022-01-05"]) == 0  # one day for every line
+    assert [f for _, f in asked] == [Filters(sources=("Wire",), near_date="2022-01-05")] * 2
+    # a single question has no line to take a date from
+    assert cli.main(["ask", "Who?", "--index", "ix", "--near", "question"]) == 2
+    assert "--near question needs --questions FILE" in capsys.readouterr().err
 
 
 def test_a_dash_reads_standard_input(monkeypatch: pytest.MonkeyPatch) -> None:
