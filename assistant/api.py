@@ -19,10 +19,10 @@ from assistant.support import (
     Support,
     date_words,
     event_years,
-    names_year,
     published_year,
     question_support,
     reports_year,
+    unstated_years,
     year_of,
 )
 from assistant.terms import checked_words
@@ -284,12 +284,11 @@ def _unreported(
     years: frozenset[int], found: Sequence, scores: np.ndarray, may_quote: Sequence[bool], threshold: float  # type: ignore[type-arg]
 ) -> tuple[str, ...]:
     """The ``years`` that kept a confident sentence from being quoted: later than its article's own,
-    and not named in it (:func:`assistant.support.reports_year`)."""
+    and not named in it (:func:`assistant.support.unstated_years`)."""
     out: set[int] = set()
     for c, score, ok in zip(found, scores, may_quote, strict=True):
-        own = published_year(c.hit.date)
-        if not ok and score >= threshold and own is not None:
-            out.update(y for y in years if y > own and not names_year(c.span.sentence, y))
+        if not ok and score >= threshold:
+            out |= unstated_years(c.span.sentence, years, c.hit.date)
     return tuple(str(y) for y in sorted(out))
 
 

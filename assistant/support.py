@@ -21,7 +21,7 @@ from index.lexical import LexicalIndex, tokenize
 
 __all__ = [
     "Support", "date_words", "event_years", "names_year", "published_year", "question_support", "reports_year",
-    "year_of",
+    "unstated_years", "year_of",
 ]
 
 _MONTH = (
@@ -71,11 +71,21 @@ def event_years(question: str) -> frozenset[int]:
 def reports_year(sentence: str, years: frozenset[int], published: str | None) -> bool:
     """Whether ``sentence``, of an article published on ``published`` (ISO), may answer a question
     about ``years`` (:func:`event_years`): it names each of them that is later than the article's
-    own year. A 2023 article may tell who won the 2023 French Open without saying "2023", but its
-    "In 2023 Djokovic won the French Open" is no report of the 2024 one. An article without a date
-    is given the benefit of the doubt."""
+    own year (:func:`unstated_years`). A 2023 article may tell who won the 2023 French Open without
+    saying "2023", but its "In 2023 Djokovic won the French Open" is no report of the 2024 one."""
+    return not unstated_years(sentence, years, published)
+
+
+def unstated_years(sentence: str, years: frozenset[int], published: str | None) -> frozenset[int]:
+    """The ``years`` later than the article's that ``sentence`` does not name. An article of
+    December counts as of the next year too, as it reports the plans of its January ("the launch
+    from Cornwall next month"); an article without a date is given the benefit of the doubt."""
     own = published_year(published)
-    return own is None or all(names_year(sentence, y) for y in years if y > own)
+    if own is None:
+        return frozenset()
+    if (published or "")[5:7] == "12":
+        own += 1
+    return frozenset(y for y in years if y > own and not names_year(sentence, y))
 
 
 def names_year(sentence: str, year: int) -> bool:

@@ -110,3 +110,17 @@ def test_a_sentence_reports_on_a_later_year_only_by_naming_it() -> None:
     assert reports_year("Swiatek won the French Open on Saturday.", years, "2024-06-08")
     assert reports_year("Swiatek won the French Open on Saturday.", frozenset({2023}), "2023-06-12T09:00:00")
     assert reports_year("Swiatek won the French Open on Saturday.", years, None)
+    # an article of December tells of its January too: "the launch from Cornwall next month"
+    launch = "The plane is to take off from Newquay in Cornwall."
+    assert reports_year(launch, frozenset({2023}), "2022-12-20")
+    assert not reports_year(launch, frozenset({2023}), "2022-11-30")
+    assert not reports_year(launch, frozenset({2024}), "2022-12-20")
+
+
+def test_unstated_years_are_those_a_sentence_would_have_to_name() -> None:
+    from assistant.support import unstated_years
+
+    years = frozenset({2023, 2024})
+    assert unstated_years("Plans for 2024 were announced.", years, "2022-06-01") == {2023}
+    assert unstated_years("Plans for 2024 were announced.", years, "2023-03-01") == frozenset()
+    assert unstated_years("Nothing dated.", years, None) == frozenset()
