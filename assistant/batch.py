@@ -1,12 +1,11 @@
 """Many questions at once, read from a file: ``newsqa ask --questions FILE``.
 
 A file of questions is plain text, one question a line (blank lines and lines starting with "#"
-skipped), or JSON Lines (``.jsonl``, ``.ndjson``): one object a line with a ``"question"`` string
-and, optionally, an ``"id"`` (string or number) that is given back with its answer; other fields
-and an optional ``"date"`` (``YYYY-MM-DD`` or ``YYYY/MM/DD``, the day the question is about, for
-``--near question``); other fields are ignored, so a question set of ``newsqa eval`` can be asked as
-it is. A line that cannot be read
-is reported with its file and line number, and the other questions are still asked.
+skipped), or JSON Lines (``.jsonl``, ``.ndjson``): one object a line with a ``"question"`` string,
+an optional ``"id"`` (string or number) given back with its answer, and an optional ``"date"``
+(``YYYY-MM-DD`` or ``YYYY/MM/DD``: the day the question is about, for ``--near question``). Other
+fields are ignored, so a question set of ``newsqa eval`` can be asked as it is. A line that cannot
+be read is reported with its file and line number, and the other questions are still asked.
 """
 
 from __future__ import annotations
@@ -82,10 +81,17 @@ def _json_question(text: str, place: str) -> QuestionLine | LineProblem:
         return LineProblem(place, 'field "id": expected a string or a number')
     day = data.get("date")
     if day is not None:
-        try:
-            day = date.fromisoformat(day.strip().replace("/", "-")).isoformat() if isinstance(day, str) else None
-        except ValueError:
-            day = None
+        day = _iso_day(day)
         if day is None:
             return LineProblem(place, 'field "date": expected a date as YYYY-MM-DD or YYYY/MM/DD')
     return QuestionLine(place, question.strip(), ident, day)
+
+
+def _iso_day(value: object) -> str | None:
+    """``value`` as an ISO date when it is one written ``YYYY-MM-DD`` or ``YYYY/MM/DD``, else None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value.strip().replace("/", "-")).isoformat()
+    except ValueError:
+        return None
