@@ -21,7 +21,6 @@ from assistant.support import (
     event_years,
     published_year,
     question_support,
-    reports_year,
     unstated_years,
     year_of,
 )
@@ -171,15 +170,16 @@ class Assistant:
                     ranked, found, support.naming, self.settings.off_subject_weight
                 )
                 years = event_years(question) if self.settings.later_years_stated else frozenset()
-                may_quote = [reports_year(c.span.sentence, years, c.hit.date) for c in found] if years else None
+                unstated = [unstated_years(c.span.sentence, years, c.hit.date) for c in found] if years else None
+                may_quote = None if unstated is None else [not u for u in unstated]
                 answer = build_answer(
                     question, query, found, scores, hits, self.settings.max_sentences, threshold, follow, ranked,
                     may_quote,
                 )
                 if not answer.is_answer and not covered and support is not None:
                     answer = replace(answer, uncovered_terms=support.missing)
-                if not answer.is_answer and may_quote is not None:
-                    answer = replace(answer, unreported_years=_unreported(years, found, scores, may_quote, threshold))
+                if not answer.is_answer and unstated is not None:
+                    answer = replace(answer, unreported_years=_unreported(unstated, scores, threshold))
                 answer = self._with_syndicated_copies(answer)
         if conversation is not None:
             conversation.add(Turn(question, query, answer))
@@ -280,15 +280,10 @@ def _off_subject_scaled(
     return np.where(off, scores * weight, scores).astype(scores.dtype)
 
 
-def _unreported(
-    years: frozenset[int], found: Sequence, scores: np.ndarray, may_quote: Sequence[bool], threshold: float  # type: ignore[type-arg]
-) -> tuple[str, ...]:
-    """The ``years`` that kept a confident sentence from being quoted: later than its article's own,
-    and not named in it (:func:`assistant.support.unstated_years`)."""
-    out: set[int] = set()
-    for c, score, ok in zip(found, scores, may_quote, strict=True):
-        if not ok and score >= threshold:
-            out |= unstated_years(c.span.sentence, years, c.hit.date)
+def _unreported(unstated: Sequence[frozenset[int]], scores: np.ndarray, threshold: float) -> tuple[str, ...]:  # type: ignore[type-arg]
+    """The years that kept a confident sentence from being quoted: ``unstated[i]`` are those
+    candidate ``i`` would have had to name (:func:`assistant.support.unstated_years`)."""
+    out = set().union(*(u for u, score in zip(unstated, scores, strict=True) if score >= threshold))
     return tuple(str(y) for y in sorted(out))
 
 

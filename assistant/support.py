@@ -20,8 +20,8 @@ from assistant.terms import question_names, question_words
 from index.lexical import LexicalIndex, tokenize
 
 __all__ = [
-    "Support", "date_words", "event_years", "names_year", "published_year", "question_support", "reports_year",
-    "unstated_years", "year_of",
+    "Support", "date_words", "event_years", "names_year", "published_year", "question_support", "unstated_years",
+    "year_of",
 ]
 
 _MONTH = (
@@ -62,22 +62,18 @@ _FUTURE = re.compile(
 def event_years(question: str) -> frozenset[int]:
     """The years ``question`` names as the time of what it asks about ("Who won the 2024 French
     Open?": 2024), none when it speaks of the future ("Who will host the 2024 Academy Awards?"):
-    see :func:`reports_year`."""
+    see :func:`unstated_years`."""
     if _FUTURE.search(question):
         return frozenset()
     return frozenset(y for w in date_words(question) if (y := year_of(w)) is not None)
 
 
-def reports_year(sentence: str, years: frozenset[int], published: str | None) -> bool:
-    """Whether ``sentence``, of an article published on ``published`` (ISO), may answer a question
-    about ``years`` (:func:`event_years`): it names each of them that is later than the article's
-    own year (:func:`unstated_years`). A 2023 article may tell who won the 2023 French Open without
-    saying "2023", but its "In 2023 Djokovic won the French Open" is no report of the 2024 one."""
-    return not unstated_years(sentence, years, published)
-
-
 def unstated_years(sentence: str, years: frozenset[int], published: str | None) -> frozenset[int]:
-    """The ``years`` later than the article's that ``sentence`` does not name. An article of
+    """The ``years`` later than the article's that ``sentence``, of an article published on
+    ``published`` (ISO), does not name: it may answer a question about ``years``
+    (:func:`event_years`) only when there are none. A 2023 article may tell who won the 2023 French
+    Open without saying "2023", but its "In 2023 Djokovic won the French Open" is no report of the
+    2024 one. An article of
     December counts as of the next year too, as it reports the plans of its January ("the launch
     from Cornwall next month"); an article without a date is given the benefit of the doubt."""
     own = published_year(published)
