@@ -122,6 +122,13 @@ def test_lexical_features_on_hand_cases() -> None:
     assert S.lexical_features(QUESTION, []).shape == (0, len(S.LEXICAL_FEATURE_NAMES))
 
 
+@pytest.mark.parametrize("word", ["seventeen", "sixteen-year-old", "ninety", "35", "two"])
+def test_numbers_in_words_and_digits_are_numbers(word: str) -> None:
+    question = S.content_terms("How many people died in the fire?")
+    assert S.sentence_signals(f"At least {word} people died.", frozenset(question)).new_number
+    assert not S.sentence_signals("Many people died.", frozenset(question)).new_number
+
+
 def test_window_and_pronoun_features() -> None:
     sentences = [
         "Gas explosion in Moscow.",
