@@ -3,15 +3,18 @@
 A follow-up such as "And where did it happen?" says too little to search on. A question leans on
 the conversation when it opens with "and"/"what about"/..., or when it names nothing of its own: no
 name (a capitalised word after the first), no number. "Where was the tournament played?" and "Who
-did she marry?" need the earlier turns; "Who won the 2022 Stanley Cup?" does not. (Pronouns alone
-are a poor sign: a standalone news question often says "its" or "this week".) The query then carries
-the earlier subject along: the new question first and twice (so its own words weigh most in BM25
-and lead the embedded text), then the salient words of the previous query and of the answer's best
-sentence.
+did she marry?" need the earlier turns; "Who won the 2022 Stanley Cup?" does not. So does a question
+whose subject is a personal pronoun right after its question words ("Did he test positive for
+COVID-19?", "Why did she leave the BBC?"), names or not. Other pronouns are a poor sign: a
+standalone news question often says "its" or "this week", or "Which actor said he would retire?",
+where "he" is the actor. The query then carries the earlier subject along: the new question first
+and twice (so its own words weigh most in BM25 and lead the embedded text), then the salient words
+of the previous query and of the answer's best sentence.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from assistant.records import Answer
@@ -58,6 +61,11 @@ _REFERRING = {
     "this", "that", "these", "those", "there", "then", "the same", "such",
 }
 _OPENERS = ("and ", "but ", "also ", "what about", "how about", "and?", "so ", "then ")
+_PRONOUN_SUBJECT = re.compile(  # "Did he …", "When did she …", "How old is he?": he is someone said before
+    r"^\W*(?:(?:who|whom|what|when|where|why|which|how(?:\s+(?:many|much|long|old|far|often))?)\s+)?"
+    r"(?:did|does|do|is|was|are|were|has|have|had|will|would|can|could|should)\s+(?:he|she|they|him|them)\b",
+    re.I,
+)
 _QUESTION_WORDS = {
     "who", "whom", "whose", "what", "when", "where", "why", "how", "which", "did", "does", "do", "is", "are",
     "was", "were", "will", "would", "can", "could", "has", "have", "had", "many", "much", "long", "about",
@@ -95,7 +103,7 @@ def names_something(question: str) -> bool:
 
 def is_follow_up(question: str) -> bool:
     """Whether ``question`` leans on earlier turns to be understood."""
-    if question.strip().lower().startswith(_OPENERS):
+    if question.strip().lower().startswith(_OPENERS) or _PRONOUN_SUBJECT.match(question):
         return True
     return not names_something(question) or len(content_words(question)) <= 1
 

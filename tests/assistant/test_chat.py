@@ -37,6 +37,18 @@ def test_a_question_that_names_nothing_of_its_own_is_a_follow_up() -> None:
     assert not names_something("I wonder who won?")
 
 
+def test_a_pronoun_as_the_subject_leans_on_the_earlier_turns_even_with_names_of_its_own() -> None:
+    assert is_follow_up("Did he test positive for COVID-19?")
+    assert is_follow_up("Why did she leave the BBC in 2020?")
+    assert is_follow_up("How old was he when he won the Nobel Prize?")
+    # the pronoun's antecedent is in the question itself
+    assert not is_follow_up("Which actor said he would retire from Hollywood?")
+    assert not is_follow_up("What did Musk say he would do with Twitter?")
+    # "it" and possessives open too many standalone questions
+    assert not is_follow_up("Is it legal to grow cannabis in Thailand?")
+    assert not is_follow_up("Which singer cancelled her 2023 tour of Australia?")
+
+
 def test_a_standalone_question_is_searched_as_it_is() -> None:
     chat = Conversation([answered("Who won Eurovision in 2019?", "Duncan Laurence won for the Netherlands.")])
     assert resolve("How many people died in the Magnitogorsk explosion?", chat) == (
