@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-__all__ = ["LineProblem", "QuestionLine", "read_questions"]
+__all__ = ["LineProblem", "QuestionLine", "count_lines", "read_questions"]
 
 _JSON_LINES = (".jsonl", ".ndjson")
 
@@ -51,6 +51,12 @@ def read_questions(path: str | Path) -> Iterator[QuestionLine | LineProblem]:
         return
     with open(path, "rb") as f:
         yield from _parse(f, name, json_lines)
+
+
+def count_lines(path: str | Path) -> int | None:
+    """How many items :func:`read_questions` gives for ``path`` (questions and problems), or None for
+    standard input, which can be read only once."""
+    return None if str(path) == "-" else sum(1 for _ in read_questions(path))
 
 
 def _parse(lines: Iterator[bytes], name: str, json_lines: bool) -> Iterator[QuestionLine | LineProblem]:

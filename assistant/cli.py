@@ -206,15 +206,24 @@ def ask_questions(args: argparse.Namespace) -> int:
     (the line's place and id, then what ``ask --json`` gives), else each answer under its question.
     Lines that give no question are listed on stderr, and the exit status is then 3. With ``--near
     question`` each question prefers the articles published shortly before its line's ``"date"``
-    (none for a line without one)."""
-    from assistant.batch import LineProblem, read_questions
+    (none for a line without one). When the answers go to a file or a pipe, a progress bar shows on
+    stderr (not with ``--quiet``)."""
+    from tqdm import tqdm
+
+    from assistant.batch import LineProblem, count_lines, read_questions
     from assistant.export import answer_record
 
+    shown = not args.quiet and not sys.stdout.isatty()
+    bar = tqdm(
+        total=count_lines(args.questions) if shown else None, unit="question", desc="asking",
+        disable=not shown, file=sys.stderr,
+    )
     assistant, filters, asked, skipped = None, _filters(args), 0, 0
     for item in read_questions(args.questions):
         if isinstance(item, LineProblem):
             skipped += 1
-            print(f"{item.place}: skipped: {item.reason}", file=sys.stderr)
+            bar.write(f"{item.place}: skipped: {item.reason}", file=sys.stderr)
+            bar.update(1)
             continue
         if assistant is None:  # the file opened and holds a question: now the model is worth loading
             assistant = _load_assistant(args)
@@ -226,6 +235,8 @@ def ask_questions(args: argparse.Namespace) -> int:
         else:
             print(("\n" if asked > 1 else "") + f"[{item.place}] {item.question}\n{format_answer(answer)}")
         sys.stdout.flush()
+        bar.update(1)
+    bar.close()
     print(f"{asked} question(s) asked, {skipped} line(s) skipped", file=sys.stderr)
     return EXIT_SKIPPED if skipped else 0
 
@@ -438,6 +449,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     with_index(p)
     p.add_argument("--json", action="store_true", help="JSON (with --questions: one object a line)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar (with --questions)")
     _add_filter_args(p, near_each=True)
     p.set_defaults(func=cmd_ask)
 

@@ -10,7 +10,7 @@ import pytest
 
 from assistant import cli
 from assistant.api import Assistant
-from assistant.batch import LineProblem, QuestionLine, read_questions
+from assistant.batch import LineProblem, QuestionLine, count_lines, read_questions
 from assistant.records import Answer, Filters
 
 
@@ -91,6 +91,26 @@ def test_near_question_asks_each_line_near_its_own_date(
     # a single question has no line to take a date from
     assert cli.main(["ask", "Who?", "--index", "ix", "--near", "question"]) == 2
     assert "--near question needs --questions FILE" in capsys.readouterr().err
+
+
+def test_a_progress_bar_counts_the_lines_when_the_answers_go_to_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class Declining:
+        def ask(self, question: str, filters: object = None) -> object:
+            return Answer(question, question, (), 0.0, False)
+
+    monkeypatch.setattr(cli, "_load_assistant", lambda args: Declining())
+    path = tmp_path / "q.jsonl"
+    path.write_text('{"question": "A?"}\n{oops\n\n{"question": "B?"}\n', encoding="utf-8")
+    argv = ["ask", "--questions", str(path), "--index", "ix", "--json"]
+    assert count_lines(path) == 3 and count_lines("-") is None
+    assert cli.main(argv) == cli.EXIT_SKIPPED  # captured stdout is no terminal
+    err = capsys.readouterr().err
+    assert "asking" in err and "3/3" in err and f"{path}:2: skipped" in err
+    assert cli.main([*argv, "--quiet"]) == cli.EXIT_SKIPPED
+    err = capsys.readouterr().err
+    assert "asking" not in err and f"{path}:2: skipped" in err
 
 
 def test_a_dash_reads_standard_input(monkeypatch: pytest.MonkeyPatch) -> None:
