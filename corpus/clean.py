@@ -6,8 +6,9 @@ for odd input, so the loader can call them on whatever a scraper produced.
 ``clean_text`` works on *paragraphs* (every non-empty line of the input, after re-joining lines
 that were hard-wrapped mid-sentence) and removes whole paragraphs that look like scraper debris:
 comment forms, share bars, cookie notices, "Advertisement", "Read more:" links, copyright
-footers and navigation lines that repeat within the document. Debris rules match whole short
-paragraphs only, so a sentence that merely mentions sharing or subscribing is kept.
+footers, pictures' captions with their credits and navigation lines that repeat within the
+document. Debris rules match whole short paragraphs only, so a sentence that merely mentions
+sharing or subscribing is kept.
 """
 
 from __future__ import annotations
@@ -187,6 +188,15 @@ _DEBRIS_PATTERNS = [
     r"this material may not be published, broadcast, rewritten,? or redistributed.*",
 ]
 _DEBRIS = re.compile("|".join(f"(?:{p})" for p in _DEBRIS_PATTERNS))
+# A picture's caption or a link to a gallery or video, which ends in its credit or starts with its
+# label: "Fire in the frame of Notre Dame. Image: LeLaisserPasserA38.", "… Credit: EUROFusion.",
+# "Jo JorgensenImage: Jo Jorgensen for President." (a caption run into its credit),
+# "Photos: Amazing pictures of Earth", "Video: The last cat". Case-sensitive, so that "the image: a
+# flag" in a sentence is kept; "Pictures:" is left out ("Paramount Pictures:", "Best Picture:").
+_CREDIT = re.compile(
+    r"(?:^|\s|(?<=[a-z]))(?:Image|Images|Photo|Photos|Photograph|Video|Credit|Image credit|Photo credit|Photo Credit)"
+    r":\s+(?:\S+\s+){0,14}\S+$"
+)
 _DEBRIS_MAX_WORDS = 40  # cookie notices and copyright lines run long; articles rarely match whole
 
 # Leading bullets/arrows and trailing punctuation that decorate debris lines ("► Read more:",
@@ -251,7 +261,12 @@ def _is_debris(paragraph: str) -> bool:
     if len(paragraph.split()) > _DEBRIS_MAX_WORDS:
         return False
     key = _match_key(paragraph)
-    return bool(_DEBRIS.fullmatch(key)) or _is_share_bar(key) or _is_nav_bar(paragraph)
+    return (
+        bool(_DEBRIS.fullmatch(key))
+        or _is_share_bar(key)
+        or _is_nav_bar(paragraph)
+        or bool(_CREDIT.search(paragraph.strip()))
+    )
 
 
 def _is_dateline(paragraph: str) -> bool:
