@@ -150,7 +150,8 @@ class AskSettings:
     # The same for the question's other words that are rare in English ("khachapuri", "quicksort");
     # its first word (a question or command word) and common words are never checked.
     require_known_words: bool = True
-    # Abstain when no retrieved article mentions the question's names and numbers together; and
+    # Abstain when no retrieved article mentions the question's names and numbers together (with
+    # what it asks for when it asks for a count or an attribute: "How many bedrooms …"); and
     # when none mentions at least min_coverage of its words (IDF-weighted; see assistant/support.py),
     # answer only with at least uncovered_min_confidence. min_coverage 0 turns both checks off.
     # Calibrated on RealtimeQA 2022 and eval/data/unanswerable.jsonl with

@@ -1,11 +1,13 @@
 """How well one retrieved article covers a question: the check behind "the articles don't say".
 
 An answerable news question is about something one article reports: that article mentions the
-question's names and numbers together, and most of its other words (weighted by how rare they are).
-A question about a detail no article gives ("Joey Chestnut's resting heart rate"), or an event the
-corpus predates ("the 2025 Stanley Cup"), finds articles about its subject that lack what it asks
-about. :func:`question_support` finds, among the articles of the retrieved passages, the one that
-covers the question best, and what of the question it does not mention.
+question's names and numbers together, with what the question asks for when it asks for a count
+or an attribute ("bedrooms" in "How many bedrooms does Bobi's owner's house have?": see
+:func:`asked_words`), and most of its other words (weighted by how rare they are). A question about
+a detail no article gives ("Joey Chestnut's resting heart rate"), or an event the corpus predates
+("the 2025 Stanley Cup"), finds articles about its subject that lack what it asks about.
+:func:`question_support` finds, among the articles of the retrieved passages, the one that covers
+the question best, and what of the question it does not mention.
 """
 
 from __future__ import annotations
@@ -16,12 +18,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.terms import question_names, question_words
+from assistant.terms import WORD, question_names, question_words
 from index.lexical import LexicalIndex, tokenize
 
 __all__ = [
-    "Support", "date_words", "event_years", "names_year", "published_year", "question_support", "unstated_years",
-    "year_of",
+    "Support", "asked_words", "date_words", "event_years", "names_year", "published_year", "question_support",
+    "unstated_years", "year_of",
 ]
 
 _MONTH = (
@@ -47,6 +49,82 @@ def year_of(word: str) -> int | None:
     """The year a word gives ("2024", "1990s"), or None."""
     match = _YEAR.fullmatch(word)
     return int(match.group(1)) if match else None
+
+
+# What a question asks for, when it asks for a count or an attribute of its subject (see
+# asked_words): the words after "how many", after "the name of", and after "What is/was" (past a
+# determiner or a possessive), up to the first word that is no part of such a phrase.
+_PHRASE_STOP = frozenset(
+    """
+    of in for at on to during from that which who whom whose when where after before between with about among by
+    under over as than this these those last so and or but not now ever still already currently approximately
+    did does do is was were are has have had will would can could should might must may be been being the a an
+    across through throughout around into onto per each against without within near since until via
+    left won lost made took gave got saw held set put ran went came became began kept sold bought paid told said
+    found met led fell rose spent sent brought eaten given taken seen known shown done gone born written chosen
+    driven broken stolen sworn thrown grown drawn beaten hidden risen fallen
+    """.split()
+)
+_DETERMINERS = frozenset("the a an his her its their this that".split())
+_NAMING_VERBS = frozenset("called known named titled dubbed nicknamed".split())
+# Words that name a kind of answer, a unit or a quality rather than what is asked about: "How many
+# people…", "What is the name of the company…", "What is his age?" (an article says "80-year-old").
+_KINDS = frozenset(
+    """
+    people person persons individuals country countries nation nations city cities town towns state states place
+    places team teams company companies firm firms group groups organization organisation year years day days
+    date dates time times month months week weeks hour hours minute minutes decade decades name names number
+    numbers total amount percent percentage share thing things one ones kind kinds type types sort way ways man
+    men woman women child children player players member members event events word words other others new old
+    long much many far big first last latest main current final top best most age score result results status
+    he she it they we you i
+    """.split()
+)
+
+
+def asked_words(question: str) -> tuple[str, ...]:
+    """The words of ``question`` that say what it asks for, when it asks for a count or an
+    attribute of its subject: "bedrooms" in "How many bedrooms does the house have?", "shoe" and
+    "size" in "What is Sue Bird's shoe size?", "driver" in "What was the name of the driver who …?".
+    An article that never mentions them cannot give the answer, however much it says about the
+    subject. Not among them: words that name a kind of answer, a unit or a quality ("people",
+    "country", "year", "age", :data:`_KINDS`), the question's names (they are checked anyway), and
+    what a question asks the name of ("What is the policy called?": an article names the policy
+    without calling it one)."""
+    names = {w.lower() for w in question_names(question)}
+    words = [w.lower().replace("’", "'") for w in WORD.findall(question)]
+    out: list[str] = []
+    for i, word in enumerate(words):
+        after = words[i + 1 : i + 2]
+        if word == "how" and after == ["many"]:
+            phrase = _phrase(words, i + 2)
+        elif word == "name" and after == ["of"]:
+            phrase = _phrase(words, i + 2 + (words[i + 2 : i + 3] in (["the"], ["a"], ["an"])), 1)
+        elif word == "what" and after and after[0] in ("is", "was", "are", "were"):
+            j = i + 2 + (words[i + 2 : i + 3] != [] and words[i + 2] in _DETERMINERS)
+            owner = next((k for k in range(j, min(j + 3, len(words))) if words[k].endswith(("'s", "s'"))), None)
+            begin = j if owner is None else owner + 1
+            phrase = _phrase(words, begin)
+            if set(words[begin + len(phrase) : begin + len(phrase) + 1]) & _NAMING_VERBS or (
+                owner is None and phrase and phrase[0] in names  # "What was Krispy Kreme offering?"
+            ):
+                phrase = []
+        else:
+            continue
+        out += [w for w in phrase if w not in _KINDS and w not in names and not any(ch.isdigit() for ch in w)]
+    return tuple(dict.fromkeys(out))
+
+
+def _phrase(words: Sequence[str], start: int, limit: int = 3) -> list[str]:
+    """The words from ``start`` up to the first that ends such a phrase, at most ``limit``."""
+    out = []
+    for word in words[start : start + limit]:
+        if word in _PHRASE_STOP or word in _NAMING_VERBS or word.endswith("ed") or "'" in word:
+            break
+        out.append(word)
+        if word in _KINDS:  # "How many people live there?": the kind is the phrase's head
+            break
+    return out
 
 
 # Words that put a question's event ahead of the news it is asked from: plans for a later year are
@@ -102,10 +180,11 @@ class Support:
     ``coverage`` is the IDF-weighted share of the question's words (after the first; stop-words
     aside) the article mentions; ``names_together`` whether it mentions all of the question's names
     and numbers (dates aside: see :func:`date_words`, but a year after the article's own is no
-    date it could leave unsaid, and must be mentioned too); ``missing`` the question's words it does not
-    mention, in question order; ``naming`` the articles that mention those names and numbers
-    together (all of them when the question has none; empty when nothing could be judged: no
-    article, no word to look up, or passages the lexical index does not hold).
+    date it could leave unsaid, and must be mentioned too) and its :func:`asked_words`;
+    ``missing`` the question's words it does not mention, in question order; ``naming`` the
+    articles that mention those names, numbers and asked words together (all of them when the
+    question has none; empty when nothing could be judged: no article, no word to look up, or
+    passages the lexical index does not hold).
     """
 
     article_id: str | None
@@ -147,6 +226,11 @@ def question_support(
     names = question_names(question)
     name_columns = sorted(
         {column[t] for w, ts in zip(words, word_tokens, strict=True) if w in names and w not in dates for t in ts}
+    )
+    asked = set(asked_words(question))
+    name_columns += sorted(
+        {column[t] for w, ts in zip(words, word_tokens, strict=True) if w.lower() in asked for t in ts}
+        - set(name_columns)
     )
     year_columns = [
         (year, [column[t] for t in ts])

@@ -87,6 +87,14 @@ def test_the_known_words_check_can_be_turned_off(tmp_path: Path, small_corpus_fi
     assert qa.ask("Who scored 31 points for the Zorvath Rockets?").unknown_terms == ("Zorvath",)
 
 
+def test_what_is_asked_for_must_be_in_an_article_with_the_names(small_assistant: Assistant) -> None:
+    # the final's article names Sam Ortiz and his points, but no rebounds
+    asked = small_assistant.ask("How many rebounds did Sam Ortiz get in the final?")
+    assert not asked.is_answer and "rebounds" in asked.uncovered_terms
+    answered = small_assistant.ask("How many points did Sam Ortiz score in the final?")
+    assert answered.is_answer and "31 points" in answered.sentences[0].text
+
+
 def test_the_known_names_check_can_be_turned_off(tmp_path: Path, small_corpus_file: Path) -> None:
     from assistant.records import AskSettings
     from tests.assistant.conftest import OverlapScorer, build_index
