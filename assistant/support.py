@@ -99,9 +99,9 @@ def asked_words(question: str) -> tuple[str, ...]:
         if word == "how" and after == ["many"]:
             phrase = _phrase(words, i + 2)
         elif word == "name" and after == ["of"]:
-            phrase = _phrase(words, i + 2 + (words[i + 2 : i + 3] in (["the"], ["a"], ["an"])), 1)
+            phrase = _phrase(words, _past_determiner(words, i + 2), 1)
         elif word == "what" and after and after[0] in ("is", "was", "are", "were"):
-            j = i + 2 + (words[i + 2 : i + 3] != [] and words[i + 2] in _DETERMINERS)
+            j = _past_determiner(words, i + 2)
             owner = next((k for k in range(j, min(j + 3, len(words))) if words[k].endswith(("'s", "s'"))), None)
             begin = j if owner is None else owner + 1
             phrase = _phrase(words, begin)
@@ -113,6 +113,11 @@ def asked_words(question: str) -> tuple[str, ...]:
             continue
         out += [w for w in phrase if w not in _KINDS and w not in names and not any(ch.isdigit() for ch in w)]
     return tuple(dict.fromkeys(out))
+
+
+def _past_determiner(words: Sequence[str], at: int) -> int:
+    """``at``, or the place after it when a determiner stands there ("the", "its")."""
+    return at + 1 if at < len(words) and words[at] in _DETERMINERS else at
 
 
 def _phrase(words: Sequence[str], start: int, limit: int = 3) -> list[str]:
