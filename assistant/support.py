@@ -22,8 +22,8 @@ from assistant.terms import WORD, question_names, question_words
 from index.lexical import LexicalIndex, tokenize
 
 __all__ = [
-    "Support", "asked_words", "date_words", "event_years", "names_year", "published_year", "question_support",
-    "unstated_years", "year_of",
+    "Support", "asked_words", "date_words", "event_years", "latest_year", "names_year", "published_year",
+    "question_support", "unstated_years", "year_of",
 ]
 
 _MONTH = (
@@ -159,12 +159,17 @@ def unstated_years(sentence: str, years: frozenset[int], published: str | None) 
     2024 one. An article of
     December counts as of the next year too, as it reports the plans of its January ("the launch
     from Cornwall next month"); an article without a date is given the benefit of the doubt."""
-    own = published_year(published)
+    own = latest_year(published)
     if own is None:
         return frozenset()
-    if (published or "")[5:7] == "12":
-        own += 1
     return frozenset(y for y in years if y > own and not names_year(sentence, y))
+
+
+def latest_year(published: str | None) -> int | None:
+    """The latest year an article published on ``published`` (ISO) may report on without naming
+    it: its own, or the next for an article of December. None for an undated article."""
+    own = published_year(published)
+    return None if own is None else own + ((published or "")[5:7] == "12")
 
 
 def names_year(sentence: str, year: int) -> bool:
@@ -209,9 +214,10 @@ def question_support(
     all the question's names and numbers if any has them, then the highest coverage. A question
     with no word to look up is fully covered.
 
-    ``published`` gives articles' dates (ISO): a year in the question later than an article's own
-    is then one of the names that article must mention ("the 2024 Stanley Cup" is not in a 2022
-    article's news unless it says "2024"). An article without a date is given the benefit of the
+    ``published`` gives articles' dates (ISO): a year in the question later than an article's
+    :func:`latest_year` is then one of the names that article must mention ("the 2024 Stanley Cup"
+    is not in a 2022 article's news unless it says "2024"; a December 2022 article may tell of
+    January 2023 without saying "2023"). An article without a date is given the benefit of the
     doubt, as is every article when ``published`` is None.
     """
     words = question_words(question)
@@ -256,7 +262,7 @@ def question_support(
         present = np.asarray(held[at : at + n].any(axis=0)) if n else np.zeros(len(tokens), dtype=bool)
         at += n
         present_of.append(present)
-        own = published_year((published or {}).get(article))
+        own = latest_year((published or {}).get(article))
         needed = name_columns + [c for year, cs in year_columns if own is not None and year > own for c in cs]
         key = (bool(present[needed].all()), float(weights[present].sum()) / total, -i)
         if key[0]:

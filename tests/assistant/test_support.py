@@ -109,8 +109,9 @@ def test_a_year_after_the_article_was_published_must_be_in_it(lexical: LexicalIn
     # a is from 2022: it cannot report on 2025 without saying so
     late = question_support(question, ARTICLES, lexical, published={"a": "2022-07-05", "b": "2022-07-01"})
     assert not late.names_together and late.missing == ("2025",)
-    # its own year, an earlier one, or an article without a date: the year may go unsaid
-    for published in ({"a": "2025-07-05"}, {"a": "2026-01-02T10:00:00"}, {"a": None}, {}):
+    # its own year, an earlier one, or an article without a date: the year may go unsaid; an
+    # article of December may tell of the next year's January
+    for published in ({"a": "2025-07-05"}, {"a": "2026-01-02T10:00:00"}, {"a": "2024-12-30"}, {"a": None}, {}):
         support = question_support(question, ARTICLES, lexical, published=published)
         assert support.names_together and support.article_id == "a", published
     # and an article that does mention the later year covers it
