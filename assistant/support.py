@@ -5,7 +5,9 @@ question's names and numbers together, with what the question asks for when it a
 or an attribute ("bedrooms" in "How many bedrooms does Bobi's owner's house have?": see
 :func:`asked_words`), and most of its other words (weighted by how rare they are). A question about
 a detail no article gives ("Joey Chestnut's resting heart rate"), or an event the corpus predates
-("the 2025 Stanley Cup"), finds articles about its subject that lack what it asks about.
+("the 2025 Stanley Cup"), finds articles about its subject that lack what it asks about. A demonym
+is met by its place ("his Mexican counterpart" by an article on Mexico), and "US", "UK", "EU" and
+"UN" need not be mentioned (nearly every article has them, or writes "U.S.", which has no token).
 :func:`question_support` finds, among the articles of the retrieved passages, the one that covers
 the question best, and what of the question it does not mention.
 """
@@ -80,6 +82,18 @@ _KINDS = frozenset(
     he she it they we you i
     """.split()
 )
+
+
+# Names nearly every article of an English-language news corpus holds, or writes another way ("U.S."
+# has no token): no sign of which article a question is about.
+_EVERYWHERE = frozenset({"us", "usa", "uk", "eu", "un"})
+_DEMONYM_END = re.compile(r"(?:an|ese|ish|i)$")
+
+
+def _is_demonym(word: str, tokens: Sequence[str]) -> bool:
+    """Whether a question's name looks like a demonym ("Mexican", "Asian", "Chinese", "Israeli"):
+    one alphabetic word of at least five letters with a demonym's ending."""
+    return len(tokens) == 1 and word.isalpha() and len(word) >= 5 and bool(_DEMONYM_END.search(word.lower()))
 
 
 def asked_words(question: str) -> tuple[str, ...]:
@@ -232,12 +246,16 @@ def question_support(
     chunks_of = {a: cs for a, cs in chunks_of.items() if lexical.knows(cs).any()}
     if not chunks_of:
         return Support(None, 1.0, True, ())
-    column = {t: j for j, t in enumerate(tokens)}
     dates = date_words(question)
     names = question_names(question)
-    name_columns = sorted(
-        {column[t] for w, ts in zip(words, word_tokens, strict=True) if w in names and w not in dates for t in ts}
-    )
+    named = [(w, ts) for w, ts in zip(words, word_tokens, strict=True) if w in names and w not in dates and ts]
+    named = [(w, ts) for w, ts in named if not set(ts) <= _EVERYWHERE]
+    # A demonym stands for its place: "his Mexican counterpart" is news from an article on Mexico.
+    loose = {w: lexical.tokens_starting(ts[0][: max(4, len(ts[0]) - 3)]) for w, ts in named if _is_demonym(w, ts)}
+    aliases = [t for ts in loose.values() for t in ts if t not in tokens]
+    column = {t: j for j, t in enumerate([*tokens, *dict.fromkeys(aliases)])}
+    name_columns = sorted({column[t] for w, ts in named if w not in loose for t in ts})
+    loose_columns = [sorted({column[t] for t in [*ts, *loose[w]]}) for w, ts in named if w in loose]
     asked = set(asked_words(question))
     name_columns += sorted(
         {column[t] for w, ts in zip(words, word_tokens, strict=True) if w.lower() in asked for t in ts}
@@ -252,19 +270,21 @@ def question_support(
     total = float(weights.sum()) or 1.0
     article_ids = list(chunks_of)
     all_chunks = [c for a in article_ids for c in chunks_of[a]]
-    held = lexical.presence(all_chunks, tokens)
+    held = lexical.presence(all_chunks, list(column))
+    n_tokens = len(tokens)
     best: tuple[bool, float, int] | None = None
     present_of: list[np.ndarray] = []
     naming: set[str] = set()
     at = 0
     for i, article in enumerate(article_ids):
         n = len(chunks_of[article])
-        present = np.asarray(held[at : at + n].any(axis=0)) if n else np.zeros(len(tokens), dtype=bool)
+        present = np.asarray(held[at : at + n].any(axis=0)) if n else np.zeros(len(column), dtype=bool)
         at += n
         present_of.append(present)
         own = latest_year((published or {}).get(article))
         needed = name_columns + [c for year, cs in year_columns if own is not None and year > own for c in cs]
-        key = (bool(present[needed].all()), float(weights[present].sum()) / total, -i)
+        joint = bool(present[needed].all()) and all(present[cs].any() for cs in loose_columns)
+        key = (joint, float(weights[present[:n_tokens]].sum()) / total, -i)
         if key[0]:
             naming.add(article)
         if best is None or key > best:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import functools
 import json
 import logging
 from collections.abc import Sequence
@@ -165,6 +167,22 @@ class LexicalIndex:
             return []
         tokens = tokenize(list(terms)) if terms else []
         return [term for term, toks in zip(terms, tokens, strict=True) if any(t not in vocab for t in toks)]
+
+    def tokens_starting(self, prefix: str, limit: int = 50) -> list[str]:
+        """The vocabulary's tokens that start with ``prefix`` (as :func:`tokenize` gives tokens), in
+        order, at most ``limit``."""
+        vocab = self._sorted_vocab
+        at = bisect.bisect_left(vocab, prefix)
+        out = []
+        for token in vocab[at : at + limit]:
+            if not token.startswith(prefix):
+                break
+            out.append(token)
+        return out
+
+    @functools.cached_property
+    def _sorted_vocab(self) -> list[str]:
+        return sorted(self._bm25.vocab_dict) if self._bm25 is not None else []
 
     def idf(self, tokens: Sequence[str]) -> np.ndarray:
         """BM25's (Lucene) IDF of each token over the indexed passages; a token in none gets the

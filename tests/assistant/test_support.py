@@ -162,3 +162,19 @@ def test_unstated_years_are_those_a_sentence_would_have_to_name() -> None:
     assert unstated_years("Plans for 2024 were announced.", years, "2022-06-01") == {2023}
     assert unstated_years("Plans for 2024 were announced.", years, "2023-03-01") == frozenset()
     assert unstated_years("Nothing dated.", years, None) == frozenset()
+
+
+def test_a_demonym_is_met_by_its_place_and_us_is_no_sign_of_a_subject() -> None:
+    texts = {
+        1: "President Joe Biden met the president of Mexico in Washington on Monday.",
+        2: "The U.S. economy grew faster than Canada's last year.",
+        3: "Biden spoke about the economy.",
+    }
+    lexical = LexicalIndex.build(list(texts), list(texts.values()))
+    articles = {"a": [1], "b": [2], "c": [3]}
+    support = question_support("Who is Joe Biden's Mexican counterpart?", articles, lexical)
+    assert support.names_together and support.article_id == "a" and support.naming == {"a"}
+    assert support.missing == ("Mexican", "counterpart")  # the word itself still counts as missing
+    # "U.S." has no token and "US" is in nearly every article: Canada alone must be found
+    assert question_support("How did the US economy compare with Canada's?", articles, lexical).naming == {"b"}
+    assert not question_support("What did Biden say about Brazilian coffee?", articles, lexical).names_together

@@ -135,3 +135,11 @@ def test_an_index_saved_with_accents_kept_says_so(tmp_path) -> None:  # type: ig
     assert LexicalIndex.saved_whole(tmp_path / "bm25")
     (tmp_path / "bm25" / "articles" / "rows.json").unlink()
     assert not LexicalIndex.saved_whole(tmp_path / "bm25")
+
+
+def test_tokens_starting_with_a_prefix_in_vocabulary_order() -> None:
+    index = LexicalIndex.build(IDS, TEXTS)
+    assert index.tokens_starting("ba") == ["bark"]
+    assert index.tokens_starting("") == sorted(index.tokens_starting("", limit=100))[:50]
+    assert index.tokens_starting("zz") == [] and LexicalIndex.build([], []).tokens_starting("a") == []
+    assert len(index.tokens_starting("", limit=2)) == 2
