@@ -26,6 +26,8 @@ for year in 2022 2023; do
     $newsqa eval questions "$DATA/realtimeqa/questions_$year.jsonl" --index "$index" --compare --out "$OUT/questions-$year"
     $newsqa eval conversations "eval/data/conversations_$year.jsonl" --index "$index" --out "$OUT/conversations-$year"
     $newsqa eval unanswerable eval/data/unanswerable.jsonl --index "$index" --out "$OUT/unanswerable-$year"
+    $newsqa eval unanswerable "eval/data/unanswerable_heldout_$year.jsonl" --index "$index" \
+        --out "$OUT/unanswerable-heldout-$year"
     # The same, each question asked near its quiz date; the unanswerable ones near the year's middle quiz date.
     $newsqa eval questions "$DATA/realtimeqa/questions_$year.jsonl" --index "$index" --near-date question \
         --out "$OUT/questions-near-$year"

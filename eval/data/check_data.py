@@ -12,6 +12,8 @@ python eval/data/check_data.py [--realtimeqa DIR] [--demo FILE]
 - ``unanswerable.jsonl`` (both RealTime QA corpora) and ``unanswerable_demo.jsonl`` (the bundled
   Wikinews demo corpus): ids carry a category prefix; every ``absent`` term occurs in no article;
   for ``not_stated``, no article containing all of its ``with`` terms contains any of its ``terms``.
+- ``unanswerable_heldout_YEAR.jsonl`` (that year's RealTime QA corpus): the same, and the story is
+  covered: some article contains all of a row's ``with`` terms.
 
 Comparisons fold curly quotes to straight ones and ignore case. Standard library only; prints a
 summary and exits 1 if anything fails.
@@ -139,7 +141,9 @@ def check_conversations(path: Path, corpus: Corpus) -> tuple[list[str], Counter[
     return problems, stats
 
 
-def check_unanswerable(path: Path, corpora: list[Corpus]) -> tuple[list[str], Counter[str]]:
+def check_unanswerable(path: Path, corpora: list[Corpus], covered: bool = False) -> tuple[list[str], Counter[str]]:
+    """``covered``: every ``not_stated`` row's story must be in some corpus (an article holds all
+    of its ``with`` terms), so that the row asks a detail of a story the corpus reports."""
     problems: list[str] = []
     stats: Counter[str] = Counter()
     for line, row in read_jsonl(path):
@@ -158,6 +162,8 @@ def check_unanswerable(path: Path, corpora: list[Corpus]) -> tuple[list[str], Co
                     problems.append(f"{where}: {term!r} occurs in {hits} article(s) of {corpus.name}")
         if not_stated := row.get("not_stated"):
             stats["not_stated checks"] += 1
+            if covered and not any(corpus.with_all(not_stated["with"]) for corpus in corpora):
+                problems.append(f"{where}: no article holds all of {not_stated['with']}")
             for corpus in corpora:
                 for article_id in corpus.with_all(not_stated["with"]):
                     said = [t for t in not_stated["terms"] if fold(t) in corpus.folded[article_id]]
@@ -184,6 +190,10 @@ def main(argv: list[str] | None = None) -> int:
     checks += [
         ("unanswerable.jsonl", partial(check_unanswerable, corpora=list(corpora.values()))),
         ("unanswerable_demo.jsonl", partial(check_unanswerable, corpora=[demo])),
+    ]
+    checks += [
+        (f"unanswerable_heldout_{y}.jsonl", partial(check_unanswerable, corpora=[corpora[y]], covered=True))
+        for y in YEARS
     ]
     failed = 0
     for name, check in checks:

@@ -123,3 +123,16 @@ def test_checker_flags_present_entities_and_stated_details(tmp_path: Path) -> No
     assert "'Joe’s rink' occurs in 1 article(s) of tiny" in problems[0]
     assert "a3 (tiny) mentions ['snow']" in problems[1]
     assert "id must start with one of" in problems[2]
+
+
+def test_checker_flags_a_held_out_detail_of_a_story_no_article_reports(tmp_path: Path) -> None:
+    corpus = check_data.Corpus("tiny", ARTICLES)
+    rows = [
+        {"id": "detail-h1", "question": "Why were they late?", "not_stated": {"with": ["Skaters"], "terms": ["rain"]}},
+        {"id": "detail-h2", "question": "Why was it late?", "not_stated": {"with": ["Yacht"], "terms": ["rain"]}},
+    ]
+    path = write_jsonl(tmp_path / "u.jsonl", rows)
+    problems, stats = check_data.check_unanswerable(path, [corpus])
+    assert problems == [] and stats == check_data.Counter({"detail": 2, "not_stated checks": 2})
+    problems, _ = check_data.check_unanswerable(path, [corpus], covered=True)
+    assert problems == ["u.jsonl:2 (detail-h2): no article holds all of ['Yacht']"]
