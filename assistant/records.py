@@ -135,8 +135,8 @@ class AskSettings:
 
     retrieval: Literal["hybrid", "bm25", "dense"] = "hybrid"
     # Reorder the retrieved passages by their best sentence's score (blended with the fused rank).
-    # Off by default: on RealtimeQA it lowers article Recall@5 (2022 0.885 -> 0.883, 2023 0.845 ->
-    # 0.836) for a few tenths of a point of Recall@1; answers are the same either way.
+    # Off by default: on RealtimeQA it lowers article Recall@5 on 2023 (0.845 -> 0.836; 2022 0.885
+    # either way) for a few tenths of a point of Recall@1; answers are the same either way.
     rerank: bool = False
     max_sentences: int = 3
     passages: int = 20
