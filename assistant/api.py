@@ -15,7 +15,6 @@ from assistant.answer import SentenceScoring, build_answer, candidates
 from assistant.chat import Conversation, Turn, resolve
 from assistant.records import Answer, AnswerSentence, AskSettings, Citation, Filters, Hit
 from assistant.retrieve import FusionWeights, Retriever
-from assistant.score import answer_type, holds_answer_type
 from assistant.support import (
     Support,
     date_words,
@@ -172,11 +171,7 @@ class Assistant:
                 )
                 years = event_years(question) if self.settings.later_years_stated else frozenset()
                 unstated = [unstated_years(c.span.sentence, years, c.hit.date) for c in found] if years else None
-                may_quote = [not u for u in unstated] if unstated is not None else [True] * len(found)
-                if self.settings.typed_answers:
-                    kind = answer_type(question)
-                    typed = [holds_answer_type(c.span.sentence, kind) for c in found]
-                    may_quote = [m and t for m, t in zip(may_quote, typed, strict=True)]
+                may_quote = None if unstated is None else [not u for u in unstated]
                 answer = build_answer(
                     question, query, found, scores, hits, self.settings.max_sentences, threshold, follow, ranked,
                     may_quote,

@@ -176,11 +176,6 @@ class AskSettings:
     # 2023 (72.4% -> 78.0%), abstaining on 3 more answerable ones on each year (see
     # scripts/scorer_experiments/README.md).
     later_years_stated: bool = True
-    # A question asking for a number ("How many …", "How much …", "How old …") or a time ("When …",
-    # "What year …") is answered only with sentences that hold one (score.holds_answer_type). On
-    # RealtimeQA 2022 answer@1 0.456 -> 0.464, with one more unanswerable question declined; 2023
-    # unchanged (see scripts/scorer_experiments/README.md).
-    typed_answers: bool = True
     # How many candidate sentences the scorer embeds and scores with its final stage (None: as many
     # as its weights were trained with, 16). Read when the assistant is loaded. Measured on
     # RealtimeQA 2022: 12 gives answer@1 0.441 (the same) and answer@3 0.621 (0.623), in a quarter

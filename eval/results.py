@@ -119,8 +119,8 @@ def compose(runs: Path) -> str:
     parts += _by_year(runs, "unanswerable", UNANSWERABLE_KEYS) + [""]
     parts += ["Held out (`eval/data/unanswerable_heldout_<year>.jsonl`, each on its year's index): 20 details",
               "per year that no article about a story the corpus reports gives, written after the abstention",
-              "rules were set. One rule came after reading the ones answered wrongly (`AskSettings.typed_answers`),",
-              "so for that rule they are no clean check.", ""]
+              "rules were set. A rule tried after reading the ones answered wrongly was reverted",
+              "(see scripts/scorer_experiments/README.md).", ""]
     parts += _by_year(runs, "unanswerable-heldout", UNANSWERABLE_KEYS) + [""]
     parts += ["Choosing `AskSettings.min_coverage` on 2022 (`python scripts/calibrate_coverage.py`): the share",
               "of answerable and unanswerable questions abstained on, for any reason, at each threshold.", ""]

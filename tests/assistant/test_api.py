@@ -195,8 +195,7 @@ def test_sentences_after_the_best_rather_come_from_articles_on_the_questions_sub
     question = "How many people died in the Magnitogorsk building collapse?"
 
     def answer(weight: float):  # type: ignore[no-untyped-def]
-        # no sentence here but one holds a number: the answer type is not checked in this test
-        settings = AskSettings(min_confidence=0.0, min_coverage=0.1, off_subject_weight=weight, typed_answers=False)
+        settings = AskSettings(min_confidence=0.0, min_coverage=0.1, off_subject_weight=weight)
         qa = Assistant.load(tmp_path / "ix", settings, embedder=embedder, scorer=OverlapScorer())
         try:
             return qa.ask(question)
@@ -210,34 +209,6 @@ def test_sentences_after_the_best_rather_come_from_articles_on_the_questions_sub
     # after it: more of the question's words about another disaster, or the article naming Magnitogorsk
     assert plain.sentences[1].citation.article_id == "s"
     assert weighed.sentences[1].citation.article_id == "m"
-
-
-def test_a_question_for_a_number_or_a_time_is_answered_only_with_one(tmp_path: Path) -> None:
-    from assistant.records import AskSettings
-    from tests.assistant.conftest import OverlapScorer
-
-    embedder = _indexed(tmp_path, [
-        {"id": "m", "title": "Building collapses in Magnitogorsk", "date": "2019-01-04", "source": "Wire",
-         "text": "Many people died in the Magnitogorsk building collapse, officials said. "
-                 "Rescuers counted 39 bodies in the rubble. The cause was a gas explosion."},
-    ])
-
-    def ask(question: str, typed: bool = True):  # type: ignore[no-untyped-def]
-        settings = AskSettings(min_confidence=0.0, min_coverage=0.1, typed_answers=typed)
-        qa = Assistant.load(tmp_path / "ix", settings, embedder=embedder, scorer=OverlapScorer())
-        try:
-            return qa.ask(question)
-        finally:
-            qa.close()
-
-    counted = ask("How many people died in the Magnitogorsk building collapse?")
-    assert [s.text for s in counted.sentences] == ["Rescuers counted 39 bodies in the rubble."]
-    untyped = ask("How many people died in the Magnitogorsk building collapse?", typed=False)
-    assert untyped.sentences[0].text.startswith("Many people died")  # more of the question's words
-    when = ask("When did the Magnitogorsk building collapse?")
-    assert [s.text for s in when.sentences] == ["Rescuers counted 39 bodies in the rubble."]  # a number may be one
-    why = "Why did the Magnitogorsk building collapse?"
-    assert ask(why).sentences == ask(why, typed=False).sentences  # a reason is no kind that is checked
 
 
 def test_off_subject_weight_must_be_a_share() -> None:

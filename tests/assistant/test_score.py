@@ -308,19 +308,3 @@ def test_below_keeps_order_under_the_ceiling() -> None:
     out = S.below(s, 0.4)
     assert out.max() < 0.4 and np.argsort(-out).tolist() == np.argsort(-s).tolist()
     assert S.below(np.array([0.1]), 0.4).tolist() == [0.1]
-
-
-@pytest.mark.parametrize(
-    ("sentence", "kind", "holds"),
-    [
-        ("Rescuers counted 39 bodies.", "number", True),
-        ("Dozens of people were rescued.", "number", True),
-        ("The fire spread quickly.", "number", False),
-        ("The fire broke out yesterday evening.", "time", True),
-        ("It opened in March.", "time", True),
-        ("The fire spread quickly.", "time", False),
-        ("The fire spread quickly.", "person", True),  # other kinds are not checked
-    ],
-)
-def test_holds_answer_type(sentence: str, kind: str, holds: bool) -> None:
-    assert S.holds_answer_type(sentence, kind) is holds
