@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-__all__ = ["LineProblem", "QuestionLine", "count_lines", "read_questions"]
+__all__ = ["LineProblem", "QuestionLine", "count_lines", "iso_day", "read_questions"]
 
 _JSON_LINES = (".jsonl", ".ndjson")
 
@@ -87,14 +87,15 @@ def _json_question(text: str, place: str) -> QuestionLine | LineProblem:
         return LineProblem(place, 'field "id": expected a string or a number')
     day = data.get("date")
     if day is not None:
-        day = _iso_day(day)
+        day = iso_day(day)
         if day is None:
             return LineProblem(place, 'field "date": expected a date as YYYY-MM-DD or YYYY/MM/DD')
     return QuestionLine(place, question.strip(), ident, day)
 
 
-def _iso_day(value: object) -> str | None:
-    """``value`` as an ISO date when it is one written ``YYYY-MM-DD`` or ``YYYY/MM/DD``, else None."""
+def iso_day(value: object) -> str | None:
+    """``value`` as an ISO date when it is one written ``YYYY-MM-DD`` or ``YYYY/MM/DD`` (the RealTime
+    QA form), else None. The question sets of ``newsqa eval`` read their dates with it too."""
     if not isinstance(value, str):
         return None
     try:

@@ -16,7 +16,6 @@ JSON, a missing or mistyped field, or a repeated id.
 
 from __future__ import annotations
 
-import datetime
 import json
 import logging
 from collections.abc import Callable, Iterator
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from assistant.batch import iso_day
 from eval.errors import FormatError
 from eval.metrics import normalize_answer
 
@@ -135,11 +135,10 @@ class _Row:
             return None
         if not isinstance(value, str):
             raise self.fail(field, f"must be a date string, not {type(value).__name__}")
-        iso = value.strip().replace("/", "-")
-        try:
-            return datetime.date.fromisoformat(iso).isoformat()
-        except ValueError:
-            raise self.fail(field, f"must be a date as YYYY-MM-DD or YYYY/MM/DD, not {value!r}") from None
+        iso = iso_day(value)
+        if iso is None:
+            raise self.fail(field, f"must be a date as YYYY-MM-DD or YYYY/MM/DD, not {value!r}")
+        return iso
 
     def strings(self, field: str) -> tuple[str, ...]:
         """A non-empty list of strings."""

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import bisect
-import functools
 import json
 import logging
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import bm25s
@@ -180,7 +179,7 @@ class LexicalIndex:
             out.append(token)
         return out
 
-    @functools.cached_property
+    @cached_property
     def _sorted_vocab(self) -> list[str]:
         return sorted(self._bm25.vocab_dict) if self._bm25 is not None else []
 
