@@ -29,6 +29,7 @@ import gradio as gr
 
 from assistant.answer import abstention_notes
 from assistant.chat import Conversation
+from assistant.dates import dates_note
 from assistant.records import Answer, AnswerSentence, Citation, Filters, Hit
 
 if TYPE_CHECKING:
@@ -86,6 +87,7 @@ CSS = """
 mark.nqa-hl { background: #fde68a; color: #111; padding: 0 .1em; border-radius: 2px; }
 .nqa-reported ul, .nqa-closest ul, .nqa-stats ul { margin: .2em 0 .2em 1.1em; }
 .nqa-abstain { font-weight: 600; margin: 0 0 .4em 0; }
+.nqa-dates { color: var(--body-text-color-subdued); font-size: .85em; }
 .nqa-nolink { font-family: var(--font-mono); font-size: .88em; }
 """
 
@@ -297,6 +299,14 @@ def _notes_html(answer: Answer, filters: Filters | None) -> str:
     return "".join(f'<p class="nqa-note">{esc(n)}</p>' for n in notes)
 
 
+def _dates_html(sentence: AnswerSentence) -> str:
+    """The sentence's relative dates resolved ("“yesterday” = Monday 15 April 2019"), under the quote."""
+    if not sentence.dates:
+        return ""
+    return f'<br><span class="nqa-dates">{esc(dates_note(sentence.dates))}, by the article\'s date</span>'
+
+
+
 def render_answer(answer: Answer, article_text: Callable[[str], str], filters: Filters | None = None) -> str:
     """The assistant's chat message: the quoted sentences with [n] marks, then one expandable
     source per cited article (title, outlet, date, link, the sentences highlighted in their
@@ -310,7 +320,7 @@ def render_answer(answer: Answer, article_text: Callable[[str], str], filters: F
         )
     marks, sources = number_sources(answer.sentences)
     quotes = "".join(
-        f'<p class="nqa-quote">“{_esc_lines(s.text)}” <span class="nqa-mark">[{n}]</span></p>'
+        f'<p class="nqa-quote">“{_esc_lines(s.text)}” <span class="nqa-mark">[{n}]</span>{_dates_html(s)}</p>'
         for s, n in zip(answer.sentences, marks, strict=True)
     )
     listed = "".join(_source_html(source, article_text) for source in sources)

@@ -13,6 +13,7 @@ import numpy as np
 
 from assistant.answer import SentenceScoring, build_answer, candidates
 from assistant.chat import Conversation, Turn, resolve
+from assistant.dates import date_mentions
 from assistant.records import Answer, AnswerSentence, AskSettings, Citation, Filters, Hit
 from assistant.retrieve import FusionWeights, Retriever
 from assistant.support import (
@@ -180,7 +181,7 @@ class Assistant:
                     answer = replace(answer, uncovered_terms=support.missing)
                 if not answer.is_answer and unstated is not None:
                     answer = replace(answer, unreported_years=_unreported(unstated, scores, threshold))
-                answer = self._with_syndicated_copies(answer)
+                answer = _with_dates(self._with_syndicated_copies(answer))
         if conversation is not None:
             conversation.add(Turn(question, query, answer))
         return answer
@@ -255,6 +256,14 @@ class Assistant:
     def close(self) -> None:
         with self._lock:
             self.store.close()
+
+
+def _with_dates(answer: Answer) -> Answer:
+    """Each quoted sentence with its relative dates resolved against its article's date."""
+    sentences = tuple(
+        replace(s, dates=date_mentions(s.text, s.citation.date, s.citation.start)) for s in answer.sentences
+    )
+    return replace(answer, sentences=sentences)
 
 
 def _years(stats: Stats) -> tuple[int, int]:

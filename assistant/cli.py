@@ -22,6 +22,7 @@ __all__ = ["main", "positive_int"]
 logger = logging.getLogger("newsqa")
 
 EXIT_SKIPPED = 3
+BY_ARTICLE_DATE = ", by the article's date"
 
 
 def _offline_defaults() -> None:
@@ -176,8 +177,12 @@ def format_answer(answer) -> str:  # type: ignore[no-untyped-def]
             lines.append("Closest articles searched:")
             lines += [f"  - {_byline(h)} {h.url or ''}".rstrip() for h in answer.closest_articles()]
         return "\n".join(lines)
+    from assistant.dates import dates_note
+
     for i, s in enumerate(answer.sentences, 1):
         lines.append(f"“{s.text}” [{i}]")
+        if s.dates:
+            lines.append(f"    {dates_note(s.dates)}{BY_ARTICLE_DATE}")
     lines.append("")
     for i, s in enumerate(answer.sentences, 1):
         more = f" — reported by {s.n_sources} sources" if s.n_sources > 1 else ""

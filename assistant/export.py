@@ -16,6 +16,7 @@ from typing import Any
 
 from assistant.answer import abstention_notes
 from assistant.chat import Conversation
+from assistant.dates import dates_note
 from assistant.records import Answer, Citation, Hit
 
 __all__ = ["answer_record", "conversation_json", "conversation_markdown", "conversation_record", "markdown_text"]
@@ -30,7 +31,8 @@ def answer_record(answer: Answer) -> dict[str, Any]:
         "uncovered_terms": list(answer.uncovered_terms), "unreported_years": list(answer.unreported_years),
         "sentences": [
             {"text": s.text, "score": s.score, "citation": asdict(s.citation),
-             "also_reported_by": [asdict(c) for c in s.also_reported_by]}
+             "also_reported_by": [asdict(c) for c in s.also_reported_by],
+             "dates": [asdict(d) for d in s.dates]}
             for s in answer.sentences
         ],
         "searched": [{k: v for k, v in asdict(h).items() if k != "text"} for h in answer.searched],
@@ -97,6 +99,8 @@ def _answer_markdown(answer: Answer) -> list[str]:
     lines = []
     for i, s in enumerate(answer.sentences, 1):
         lines += [f"> “{markdown_text(s.text)}” \\[{i}\\]", ">"]
+        if s.dates:
+            lines[-1:] = [f"> ({markdown_text(dates_note(s.dates))}, by the article's date)", ">"]
     lines[-1:] = [""]
     for i, s in enumerate(answer.sentences, 1):
         c = s.citation

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
-__all__ = ["Answer", "AnswerSentence", "AskSettings", "Citation", "Filters", "Hit"]
+__all__ = ["Answer", "AnswerSentence", "AskSettings", "Citation", "DateMention", "Filters", "Hit"]
 
 
 @dataclass(frozen=True)
@@ -77,13 +77,29 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class DateMention:
+    """A relative date in a quoted sentence ("yesterday", "on Sunday", "March 11") and what it stands
+    for, reckoned from the article's publication date: ``value`` is a day (``2019-04-15``), an ISO
+    week (``2019-W15``), a month (``2019-04``) or a year (``2019``). ``start``/``end`` are offsets
+    into the article's text, as a citation's are: ``article_text[start:end] == text``."""
+
+    text: str
+    start: int
+    end: int
+    value: str
+
+
+@dataclass(frozen=True)
 class AnswerSentence:
-    """A sentence quoted verbatim, its citation, and the other outlets that ran the same sentence."""
+    """A sentence quoted verbatim, its citation, and the other outlets that ran the same sentence.
+    ``dates`` are the sentence's relative dates resolved against its article's date (see
+    :mod:`assistant.dates`)."""
 
     text: str
     citation: Citation
     score: float
     also_reported_by: tuple[Citation, ...] = ()
+    dates: tuple[DateMention, ...] = ()
 
     @property
     def n_sources(self) -> int:

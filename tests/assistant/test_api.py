@@ -262,3 +262,13 @@ def test_reads_of_the_store_wait_for_a_refresh_to_finish(small_assistant) -> Non
             assert not done.wait(0.3), f"{name} read the store while the lock was held"
         worker.join(10)
         assert done.is_set(), name
+
+
+def test_relative_dates_of_quoted_sentences_are_resolved(small_assistant: Assistant) -> None:
+    answer = small_assistant.ask("Which championship did the Riverton Rockets win?")
+    best = answer.sentences[0]
+    assert "won the regional basketball championship on Saturday" in best.text
+    # published Monday 2021-05-10: "on Saturday" was two days before
+    assert [(d.text, d.value) for d in best.dates] == [("Saturday", "2021-05-08")]
+    text = small_assistant.article_text(best.citation.article_id)
+    assert all(text[d.start : d.end] == d.text for s in answer.sentences for d in s.dates)

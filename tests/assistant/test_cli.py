@@ -54,3 +54,20 @@ def test_search_results_name_their_article_and_place() -> None:
         "    A short passage.",
     ]
     assert format_hits([]) == "No passage matches that."
+
+
+def test_answer_text_gives_each_quote_its_resolved_dates() -> None:
+    from assistant.cli import format_answer
+    from assistant.dates import date_mentions
+    from assistant.records import Answer, AnswerSentence, Citation
+
+    sentence = "The roof of Notre Dame caught fire yesterday."
+    c = Citation("n1", "Notre Dame fire", "Wikinews", "2019-04-16", None, sentence, 0, len(sentence))
+    dated = AnswerSentence(sentence, c, 0.5, (), date_mentions(sentence, c.date))
+    plain = AnswerSentence("Both bell towers were saved.", replace(c, sentence="Both bell towers were saved."), 0.4)
+    lines = format_answer(Answer("When?", "When?", (dated, plain), 0.5, True)).splitlines()
+    assert lines[:3] == [
+        f"“{sentence}” [1]",
+        "    “yesterday” = Monday 15 April 2019, by the article's date",
+        "“Both bell towers were saved.” [2]",
+    ]

@@ -145,3 +145,16 @@ def test_chat_save_writes_the_chosen_format(tmp_path: Path, name: str) -> None:
         assert "> “Repairs will take two weeks.” \\[1\\]" in text
     assert "Could not save" in save_conversation(Conversation([answered("How long?", s)]), str(tmp_path / "no" / name))
     assert "Give a file name" in save_conversation(Conversation([answered("How long?", s)]), "")
+
+
+def test_resolved_dates_are_kept_in_both_files() -> None:
+    from assistant.dates import date_mentions
+
+    sentence = "The ferry was suspended on Monday."
+    c = cite(sentence)
+    dates = date_mentions(sentence, "2023-01-04", c.start)
+    s = AnswerSentence(sentence, c, 0.61, (), dates)
+    conversation = Conversation([answered("When was the ferry suspended?", s)])
+    assert "> (“Monday” = Monday 2 January 2023, by the article's date)" in conversation_markdown(conversation)
+    (saved,) = conversation_record(conversation)["turns"][0]["answer"]["sentences"]
+    assert saved["dates"] == [{"text": "Monday", "start": c.start + 27, "end": c.start + 33, "value": "2023-01-02"}]

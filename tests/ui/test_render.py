@@ -332,3 +332,16 @@ def test_abstention_names_the_terms_no_article_contains_escaped() -> None:
     assert NO_ANSWER in out
     assert "No indexed article mentions “Zorvath”, “&lt;img src=x onerror=alert(1)&gt;”." in out
     assert_inert(out)
+
+
+def test_resolved_dates_are_shown_under_their_quote_as_text() -> None:
+    from assistant.records import DateMention
+
+    s1 = "Heavy rain flooded the valley on Monday."
+    at = ARTICLE.index("Monday")
+    mention = DateMention("Monday", at, at + len("Monday"), "2021-03-01")
+    out = render_answer(answer_of(AnswerSentence(s1, cite(s1), 0.9, (), (mention,))), TEXTS.__getitem__)
+    assert '<span class="nqa-dates">“Monday” = Monday 1 March 2021, by the article' in out
+    hostile = DateMention(PAYLOADS[0], 0, 1, "2021-03-01")
+    out = render_answer(answer_of(AnswerSentence(s1, cite(s1), 0.9, (), (hostile,))), TEXTS.__getitem__)
+    assert_inert(out)
