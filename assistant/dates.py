@@ -13,11 +13,15 @@ whose meaning in news style is settled are resolved:
 - a weekday ("on Sunday", "Tuesday night") is the last such day on or before the publication day,
   "last Sunday" the last one before it; a sentence that speaks of the future ("will", "is
   scheduled", "would") leaves plain weekdays alone, as do "this Friday" and "next Friday", whose
-  reading varies, and named days ("Super Tuesday", "Good Friday");
+  reading varies, named days ("Super Tuesday", "Good Friday"), and the day after the article's
+  date (an article dated in one time zone reports "Friday morning" where Friday has begun);
 - a month and day without a year ("March 11", "11 March", "Sept. 5"), and a month after "in",
   "since", "by", "early" and the like ("in early September"), take the year that puts them nearest
   the publication date (within six months; a tie goes to the past);
 - ``this week``, ``last week``, ``next week``, the same for months and years.
+
+Nothing within quotation marks is resolved: a speaker's "today" is the day they spoke, which the
+article may report days later.
 
 General date parsers were tried first and read too much into news text: ``dateparser``'s search
 gives "On Sunday morning, a" as a date a year off, "the 42nd" as 1942, and the verb "may" as May.
@@ -91,9 +95,12 @@ def date_mentions(sentence: str, published: str | None, offset: int = 0) -> tupl
         return ()
     found: list[tuple[int, int, str]] = []
     future = _FUTURE.search(sentence) is not None
+    quoted = _quoted(sentence)
 
     def add(start: int, end: int, value: str | None) -> None:
-        if value is not None and not any(s < end and start < e for s, e, _ in found):
+        if value is None or any(s <= start < e for s, e in quoted):
+            return  # a quotation's "today" is the speaker's day, which need not be the article's
+        if not any(s < end and start < e for s, e, _ in found):
             found.append((start, end, value))
 
     for m in _MONTH_DAY.finditer(sentence):
@@ -175,11 +182,23 @@ def _day_word(day: date, m: re.Match[str]) -> str | None:
     return day.isoformat()
 
 
-def _weekday_before(day: date, name: str, strictly: bool) -> str:
+def _weekday_before(day: date, name: str, strictly: bool) -> str | None:
     back = (day.weekday() - _WEEKDAYS.index(name)) % 7
     if strictly and back == 0:
         back = 7
+    if back == 6 and not strictly:
+        # The day after the article's date: an article dated in one time zone often reports "Friday
+        # morning" of a place where Friday has begun. Six days back or one ahead: left alone.
+        return None
     return (day - timedelta(days=back)).isoformat()
+
+
+_QUOTE = re.compile(r"“[^”]*(?:”|$)|\"[^\"]*(?:\"|$)")
+
+
+def _quoted(sentence: str) -> list[tuple[int, int]]:
+    """The spans of ``sentence`` within quotation marks (to its end when a quote is left open)."""
+    return [m.span() for m in _QUOTE.finditer(sentence)]
 
 
 def _nearest_day(day: date, month: int, dom: int) -> str | None:

@@ -21,6 +21,7 @@ def resolved(sentence: str, published: str | None) -> list[tuple[str, str]]:
         # a weekday is the last such day on or before publication
         ("On Sunday morning, a helicopter crashed in Calabasas.", "2020-01-29", [("Sunday morning", "2020-01-26")]),
         ("He died Wednesday at 68.", "2020-01-29", [("Wednesday", "2020-01-29")]),
+        ("Talks ended on Friday.", "2020-01-29", [("Friday", "2020-01-24")]),
         ("Last Wednesday he resigned.", "2020-01-29", [("Last Wednesday", "2020-01-22")]),
         # a month and day without a year: the year nearest publication
         ("WHO declared a pandemic on March 11.", "2020-04-08", [("March 11", "2020-03-11")]),
@@ -49,6 +50,9 @@ def test_relative_dates_resolve_against_the_publication_date(
         "On March 11, 2020, the WHO declared a pandemic.",  # the year is given
         "The 42nd parliament may sit in 2021.",
         "He works Mondays.",
+        'Sanders said: "Today, I am asking all Americans to come together."',  # the speaker's day
+        "“We will meet tomorrow,” she said.",
+        "Police reported Tuesday morning that the mayor was found dead.",  # the day after: time zones
     ],
 )
 def test_what_cannot_be_settled_is_left_alone(sentence: str) -> None:
