@@ -10,7 +10,7 @@ from typing import Protocol
 import numpy as np
 
 from assistant.records import Answer, AnswerSentence, Citation, Hit
-from assistant.sentences import Span, split_sentences
+from assistant.sentences import Span, split_sentences, without_speaker
 
 __all__ = [
     "Candidate",
@@ -54,7 +54,9 @@ class Candidate:
 
 _MIN_WORDS = 4
 _ASKS = re.compile(r"\?[\"'”’»)\]]*\s*$")
-_REPLY_GAP = 20  # at most this many characters between a question and the sentence replying to it
+# At most this many characters between a question and the sentence replying to it, besides an
+# interview's speaker label ("((Dorsa Derakhshani))", no part of the reply: see split_sentences).
+_REPLY_GAP = 20
 
 
 def candidates(hits: Sequence[Hit]) -> list[Candidate]:
@@ -77,7 +79,7 @@ def answered_in_turn(found: Sequence[Candidate], values: np.ndarray) -> np.ndarr
     """``values`` with each asking sentence's value lent to the sentence right after it in its
     article, when that is a candidate too and scores lower: interviews, explainers and FAQs answer a
     question in the next sentence ("What is it made of? The sandwich swaps chicken for
-    cauliflower."). Only a few characters may lie between them (an interview's "((WSS))")."""
+    cauliflower."). Only a few characters may lie between them (an interview's "((WSS))" label)."""
     return _lent(values, _replies(found))
 
 
@@ -96,9 +98,18 @@ def _replies(found: Sequence[Candidate]) -> list[tuple[int, int]]:
     for i in asking:
         q = found[i]
         after = [(start, j) for start, j in starts.get(q.hit.article_id, ()) if start >= q.span.end]
-        if after and after[0][0] - q.span.end <= _REPLY_GAP:
+        if after and _gap(q, found[after[0][1]]) <= _REPLY_GAP:
             pairs.append((i, after[0][1]))
     return pairs
+
+
+def _gap(first: Candidate, then: Candidate) -> int:
+    """Characters between two sentences of one article, not counting a speaker's label."""
+    gap = then.span.start - first.span.end
+    hit = then.hit
+    if hit.start <= first.span.end and then.span.start <= hit.end:
+        gap = len(without_speaker(hit.text[first.span.end - hit.start : then.span.start - hit.start]))
+    return gap
 
 
 def _lent(values: np.ndarray, replies: Sequence[tuple[int, int]]) -> np.ndarray:
