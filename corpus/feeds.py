@@ -226,10 +226,7 @@ def read_feed(path: Path, stream: IO[bytes]) -> Iterator[Article | Skipped]:
     if _looks_binary(stream):
         yield _skipped(str(path), _BINARY_REASON)
         return
-    events = lxml.etree.iterparse(
-        stream, events=("start", "end"), resolve_entities=False, no_network=True, load_dtd=False,
-        remove_comments=True, remove_pis=True, huge_tree=False,
-    )
+    events = _pull_events(stream)
     feed_title: str | None = None
     root, item_name = True, ""
     in_item = 0  # items nest in no feed format, but a malformed one may
@@ -256,6 +253,29 @@ def read_feed(path: Path, stream: IO[bytes]) -> Iterator[Article | Skipped]:
                 feed_title = normalize_title(_text_of(element))
     except lxml.etree.XMLSyntaxError as exc:
         yield _skipped(f"{path}:{exc.lineno}" if exc.lineno else str(path), f"invalid XML: {exc.msg}")
+
+
+def _pull_events(stream: IO[bytes], chunk_size: int = 1 << 16) -> Iterator[tuple[str, Any]]:
+    """(event, element) pairs of the XML in ``stream``, parsed a chunk at a time. A syntax error is
+    raised after every event before it has been given: the items before it are kept. (lxml's
+    ``iterparse`` gives none of the events of the chunk that holds an error, since lxml 6.)"""
+    parser = lxml.etree.XMLPullParser(
+        events=("start", "end"), resolve_entities=False, no_network=True, load_dtd=False,
+        remove_comments=True, remove_pis=True, huge_tree=False,
+    )
+    while True:
+        chunk = stream.read(chunk_size)
+        try:
+            if chunk:
+                parser.feed(chunk)
+            else:
+                parser.close()
+        except lxml.etree.XMLSyntaxError:
+            yield from parser.read_events()
+            raise
+        yield from parser.read_events()
+        if not chunk:
+            return
 
 
 def _html_fragment_text(fragment: str) -> str:
