@@ -87,7 +87,7 @@ CSS = """
 mark.nqa-hl { background: #fde68a; color: #111; padding: 0 .1em; border-radius: 2px; }
 .nqa-reported ul, .nqa-closest ul, .nqa-stats ul { margin: .2em 0 .2em 1.1em; }
 .nqa-abstain { font-weight: 600; margin: 0 0 .4em 0; }
-.nqa-dates { color: var(--body-text-color-subdued); font-size: .85em; }
+.nqa-dates { color: var(--body-text-color-subdued); font-size: .85em; margin: -.45em 0 .55em 1em; }
 .nqa-nolink { font-family: var(--font-mono); font-size: .88em; }
 """
 
@@ -300,10 +300,10 @@ def _notes_html(answer: Answer, filters: Filters | None) -> str:
 
 
 def _dates_html(sentence: AnswerSentence) -> str:
-    """The sentence's relative dates resolved ("“yesterday” = Monday 15 April 2019"), under the quote."""
+    """The sentence's relative dates resolved ("‘yesterday’ = Monday 15 April 2019"), under the quote."""
     if not sentence.dates:
         return ""
-    return f'<br><span class="nqa-dates">{esc(dates_note(sentence.dates))}, by the article\'s date</span>'
+    return f'<p class="nqa-dates">{esc(dates_note(sentence.dates))}, by the article\'s date</p>'
 
 
 
@@ -320,7 +320,7 @@ def render_answer(answer: Answer, article_text: Callable[[str], str], filters: F
         )
     marks, sources = number_sources(answer.sentences)
     quotes = "".join(
-        f'<p class="nqa-quote">“{_esc_lines(s.text)}” <span class="nqa-mark">[{n}]</span>{_dates_html(s)}</p>'
+        f'<p class="nqa-quote">“{_esc_lines(s.text)}” <span class="nqa-mark">[{n}]</span></p>{_dates_html(s)}'
         for s, n in zip(answer.sentences, marks, strict=True)
     )
     listed = "".join(_source_html(source, article_text) for source in sources)

@@ -3,7 +3,7 @@
 News writes "yesterday", "on Sunday", "last month" and "March 11" without a year: the reader of the
 day knows when that was; a reader of the archive years later does not. :func:`date_mentions` finds
 such expressions in a sentence and gives each the day, week, month or year it means, so that an
-answer can say "“yesterday” = Monday 15 April 2019" beside the verbatim quote.
+answer can say "‘yesterday’ = Monday 15 April 2019" beside the verbatim quote.
 
 Precision comes first: a wrong date in a fact-checker's notes is worse than none. Only expressions
 whose meaning in news style is settled are resolved:
@@ -152,9 +152,10 @@ def describe_date(value: str) -> str:
 
 
 def dates_note(mentions: Sequence[DateMention]) -> str:
-    """The mentions in words, for beside a quote: "“yesterday” = Monday 15 April 2019; “last year” = 2018"
-    ("" for none). Plain text: the caller escapes it for where it is shown."""
-    return "; ".join(f"“{m.text}” = {describe_date(m.value)}" for m in mentions)
+    """The mentions in words, for beside a quote: "‘yesterday’ = Monday 15 April 2019; ‘last year’ = 2018"
+    ("" for none). Single quotation marks, so that nothing reading the quoted sentences by their
+    double ones takes these for one. Plain text: the caller escapes it for where it is shown."""
+    return "; ".join(f"‘{m.text}’ = {describe_date(m.value)}" for m in mentions)
 
 
 def _day(published: str | None) -> date | None:

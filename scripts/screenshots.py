@@ -6,7 +6,7 @@ Builds the demo index first if it is absent (as ``newsqa demo`` does), starts ``
 free local port, drives it with headless Chromium, and writes:
 
 - ``answer.png``: an answer with its first source opened (the sentence highlighted in its paragraph);
-- ``follow-up.png``: a follow-up question answered from the conversation;
+- ``follow-up.png``: a follow-up question answered from the conversation, the day its "on Monday" means shown;
 - ``filters-and-upload.png``: an answer under a source and date filter, with the "Add articles" panel open.
 """
 
@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 QUESTION = "Why did the apartment building in Magnitogorsk collapse?"
-FOLLOW_UP = "How many apartments were damaged?"
+FOLLOW_UP = "When did that happen?"  # the answer says "on Monday": the chat gives the day
 FILTERED = "Who was elected Speaker of the 116th U.S. Congress?"
 TIMEOUT_MS = 90_000
 

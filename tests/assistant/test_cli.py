@@ -68,6 +68,6 @@ def test_answer_text_gives_each_quote_its_resolved_dates() -> None:
     lines = format_answer(Answer("When?", "When?", (dated, plain), 0.5, True)).splitlines()
     assert lines[:3] == [
         f"“{sentence}” [1]",
-        "    “yesterday” = Monday 15 April 2019, by the article's date",
+        "    ‘yesterday’ = Monday 15 April 2019, by the article's date",
         "“Both bell towers were saved.” [2]",
     ]

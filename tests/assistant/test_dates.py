@@ -84,4 +84,4 @@ def test_described_in_words() -> None:
     assert describe_date("2019-09") == "September 2019"
     assert describe_date("2018") == "2018"
     mentions = date_mentions("It burned yesterday, as it did last year.", "2019-04-16")
-    assert dates_note(mentions) == "“yesterday” = Monday 15 April 2019; “last year” = 2018"
+    assert dates_note(mentions) == "‘yesterday’ = Monday 15 April 2019; ‘last year’ = 2018"

@@ -155,6 +155,6 @@ def test_resolved_dates_are_kept_in_both_files() -> None:
     dates = date_mentions(sentence, "2023-01-04", c.start)
     s = AnswerSentence(sentence, c, 0.61, (), dates)
     conversation = Conversation([answered("When was the ferry suspended?", s)])
-    assert "> (“Monday” = Monday 2 January 2023, by the article's date)" in conversation_markdown(conversation)
+    assert "> (‘Monday’ = Monday 2 January 2023, by the article's date)" in conversation_markdown(conversation)
     (saved,) = conversation_record(conversation)["turns"][0]["answer"]["sentences"]
     assert saved["dates"] == [{"text": "Monday", "start": c.start + 27, "end": c.start + 33, "value": "2023-01-02"}]

@@ -341,7 +341,7 @@ def test_resolved_dates_are_shown_under_their_quote_as_text() -> None:
     at = ARTICLE.index("Monday")
     mention = DateMention("Monday", at, at + len("Monday"), "2021-03-01")
     out = render_answer(answer_of(AnswerSentence(s1, cite(s1), 0.9, (), (mention,))), TEXTS.__getitem__)
-    assert '<span class="nqa-dates">“Monday” = Monday 1 March 2021, by the article' in out
+    assert '<p class="nqa-dates">‘Monday’ = Monday 1 March 2021, by the article' in out
     hostile = DateMention(PAYLOADS[0], 0, 1, "2021-03-01")
     out = render_answer(answer_of(AnswerSentence(s1, cite(s1), 0.9, (), (hostile,))), TEXTS.__getitem__)
     assert_inert(out)
