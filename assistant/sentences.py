@@ -20,17 +20,20 @@ class Span:
 
 
 # A speaker's label opening a line of an interview: "((Wikinews))", "((WN))" as Wikinews writes
-# them, and "Natasha Gownaris:", "Q:", "BRENNAN:" (up to four capitalised words and a colon).
-_LABEL = re.compile(r"(?:[A-Z][\w.'’-]*\s){0,3}[A-Z][\w.'’-]*:$")  # a label alone, before a line break
-_SPEAKER = re.compile(r"\(\([^()\n]{1,60}\)\)\s*|(?:[A-Z][\w.'’-]*\s){0,3}[A-Z][\w.'’-]*:\s+(?=\S)")
+# them, "Q:" and "A:", and a name of two to four capitalised words and a colon ("Natasha Gownaris:").
+# One-word labels ("Background:", "Note:", "BRENNAN:") are left in the sentence: in news they are
+# more often an editor's than a speaker's, and a quote loses nothing by keeping them.
+_NAME = r"(?:[QA]|[A-Z][a-z][\w.'’-]*(?:\s[A-Z][a-z][\w.'’-]*){1,3})"
+_LABEL = re.compile(_NAME + r":$")  # a label alone, before a line break
+_SPEAKER = re.compile(r"\(\([^()\n]{1,60}\)\)\s*|" + _NAME + r":\s+(?=\S)")
 
 
 def split_sentences(text: str, offset: int = 0) -> list[Span]:
     """Sentences of ``text`` in order; offsets are shifted by ``offset`` (the text's place in its
     article). Line breaks always end a sentence: headlines, bylines and list items are not merged
-    into the next sentence. A speaker's label opening a line ("((Dorsa Derakhshani))", "Q:") is no
-    part of the sentence after it: it names who speaks, and would otherwise make every reply of an
-    interview match a question about its speaker."""
+    into the next sentence. A speaker's label opening a line ("((Dorsa Derakhshani))", "Q:",
+    "Natasha Gownaris:") is no part of the sentence after it: it names who speaks, and would
+    otherwise make every reply of an interview match a question about its speaker."""
     spans: list[Span] = []
     for start, end in nupunkt.sent_spans(text):
         line_start = start

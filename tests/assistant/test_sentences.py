@@ -10,7 +10,8 @@ INTERVIEW = (
     "((Natasha Gownaris))  I have wanted to be a marine scientist since I was small.\n\n"
     "Q: Where do the penguins breed?\n"
     "Natasha Gownaris: They breed at Punta Tombo in Argentina. The colony is huge.\n"
-    "The U.S. team: it stays. Note: this stays too."
+    "The U.S. team: it stays. Note: this stays too.\n"
+    "Background: one-word labels stay.\nFRIDAY AND THURSDAY: so do capitals."
 )
 
 
@@ -31,6 +32,8 @@ def test_a_speakers_label_opening_a_line_is_no_part_of_the_sentence() -> None:
         "The colony is huge.",
         "The U.S. team: it stays.",  # not all capitalised: no label
         "Note: this stays too.",  # not at the start of a line
+        "Background: one-word labels stay.",  # an editor's, more often than a speaker's
+        "FRIDAY AND THURSDAY: so do capitals.",
     ]
 
 
