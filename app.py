@@ -29,7 +29,7 @@ import gradio as gr
 
 from assistant.answer import abstention_notes
 from assistant.chat import Conversation
-from assistant.dates import dates_note
+from assistant.dates import BY_ARTICLE_DATE, dates_note
 from assistant.records import Answer, AnswerSentence, Citation, Filters, Hit
 
 if TYPE_CHECKING:
@@ -303,8 +303,7 @@ def _dates_html(sentence: AnswerSentence) -> str:
     """The sentence's relative dates resolved ("‘yesterday’ = Monday 15 April 2019"), under the quote."""
     if not sentence.dates:
         return ""
-    return f'<p class="nqa-dates">{esc(dates_note(sentence.dates))}, by the article\'s date</p>'
-
+    return f'<p class="nqa-dates">{esc(dates_note(sentence.dates) + BY_ARTICLE_DATE)}</p>'
 
 
 def render_answer(answer: Answer, article_text: Callable[[str], str], filters: Filters | None = None) -> str:

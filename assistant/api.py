@@ -14,7 +14,7 @@ import numpy as np
 from assistant.answer import SentenceScoring, build_answer, candidates
 from assistant.chat import Conversation, Turn, resolve
 from assistant.dates import date_mentions
-from assistant.records import Answer, AnswerSentence, AskSettings, Citation, Filters, Hit
+from assistant.records import Answer, AskSettings, Citation, Filters, Hit
 from assistant.retrieve import FusionWeights, Retriever
 from assistant.support import (
     Support,
@@ -231,7 +231,7 @@ class Assistant:
                     extra.append(
                         Citation(dup.id, dup.title, dup.source, dup.date, dup.url, s.text, at, at + len(s.text))
                     )
-            out.append(AnswerSentence(s.text, s.citation, s.score, tuple(extra)))
+            out.append(replace(s, also_reported_by=tuple(extra)))
         return replace(answer, sentences=tuple(out))
 
     # -- the corpus ----------------------------------------------------------------------------

@@ -22,7 +22,6 @@ __all__ = ["main", "positive_int"]
 logger = logging.getLogger("newsqa")
 
 EXIT_SKIPPED = 3
-BY_ARTICLE_DATE = ", by the article's date"
 
 
 def _offline_defaults() -> None:
@@ -177,7 +176,7 @@ def format_answer(answer) -> str:  # type: ignore[no-untyped-def]
             lines.append("Closest articles searched:")
             lines += [f"  - {_byline(h)} {h.url or ''}".rstrip() for h in answer.closest_articles()]
         return "\n".join(lines)
-    from assistant.dates import dates_note
+    from assistant.dates import BY_ARTICLE_DATE, dates_note
 
     for i, s in enumerate(answer.sentences, 1):
         lines.append(f"“{s.text}” [{i}]")

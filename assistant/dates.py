@@ -36,7 +36,7 @@ from datetime import date, timedelta
 
 from assistant.records import DateMention
 
-__all__ = ["date_mentions", "dates_note", "describe_date"]
+__all__ = ["BY_ARTICLE_DATE", "date_mentions", "dates_note", "describe_date"]
 
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTHS = {name: i for i, name in enumerate(calendar.month_name) if name}
@@ -151,6 +151,10 @@ def describe_date(value: str) -> str:
     return value
 
 
+# What every rendering of a dates note adds after it, so the reader knows what the day is reckoned from.
+BY_ARTICLE_DATE = ", by the article's date"
+
+
 def dates_note(mentions: Sequence[DateMention]) -> str:
     """The mentions in words, for beside a quote: "‘yesterday’ = Monday 15 April 2019; ‘last year’ = 2018"
     ("" for none). Single quotation marks, so that nothing reading the quoted sentences by their
@@ -235,7 +239,7 @@ def _month_step(day: date, month: int, lead: str) -> str:
     return f"{year}-{month:02d}"
 
 
-def _period(day: date, rel: str, unit: str) -> str | None:
+def _period(day: date, rel: str, unit: str) -> str:
     rel = rel.lower()
     step = {"this": 0, "earlier": 0, "later": 0, "last": -1, "previous": -1, "next": 1}[rel]
     if unit == "week":

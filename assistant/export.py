@@ -16,7 +16,7 @@ from typing import Any
 
 from assistant.answer import abstention_notes
 from assistant.chat import Conversation
-from assistant.dates import dates_note
+from assistant.dates import BY_ARTICLE_DATE, dates_note
 from assistant.records import Answer, Citation, Hit
 
 __all__ = ["answer_record", "conversation_json", "conversation_markdown", "conversation_record", "markdown_text"]
@@ -100,7 +100,7 @@ def _answer_markdown(answer: Answer) -> list[str]:
     for i, s in enumerate(answer.sentences, 1):
         lines += [f"> “{markdown_text(s.text)}” \\[{i}\\]", ">"]
         if s.dates:
-            lines[-1:] = [f"> ({markdown_text(dates_note(s.dates))}, by the article's date)", ">"]
+            lines[-1:] = [f"> ({markdown_text(dates_note(s.dates) + BY_ARTICLE_DATE)})", ">"]
     lines[-1:] = [""]
     for i, s in enumerate(answer.sentences, 1):
         c = s.citation
