@@ -144,6 +144,7 @@ def build_answer(
     follow_scores: np.ndarray | None = None,
     order_scores: np.ndarray | None = None,
     may_quote: Sequence[bool] | None = None,
+    min_later: float = 0.0,
 ) -> Answer:
     """The best ``max_sentences`` sentences by score, questions aside (their scores go to the
     sentences replying to them: :func:`answered_in_turn`), near-duplicates merged (the merged ones
@@ -153,7 +154,8 @@ def build_answer(
     answer abstains is the same either way); ``follow_scores`` orders those after the best one.
     Each sentence's score, and the confidence (the best sentence's), come from ``scores``.
     ``may_quote``, when given, says which sentences may be quoted at all: the others are scored
-    but never shown, as questions are."""
+    but never shown, as questions are. A sentence after the best one is quoted only when its score
+    reaches ``min_later``."""
 
     quotable = [i for i, c in enumerate(found) if not c.asks and (may_quote is None or may_quote[i])]
 
@@ -179,7 +181,7 @@ def build_answer(
     used: set[str] = set()
     for i in order:
         key = near_duplicate_key(found[i].span.sentence)
-        if key in used:
+        if key in used or (picked and scores[i] < min_later):
             continue
         used.add(key)
         others = tuple(

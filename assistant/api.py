@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 
 from assistant.answer import SentenceScoring, build_answer, candidates
-from assistant.chat import Conversation, Turn, resolve
+from assistant.chat import Conversation, Turn, reading_query, resolve
 from assistant.dates import date_mentions
+from assistant.reader import Reader, reread
 from assistant.records import Answer, AskSettings, Citation, Filters, Hit
 from assistant.retrieve import FusionWeights, Retriever
 from assistant.support import (
@@ -46,11 +47,13 @@ class Assistant:
         retriever: Retriever,
         scorer: SentenceScoring,
         settings: AskSettings,
+        reader: Reader | None = None,
     ) -> None:
         self.store = store
         self.retriever = retriever
         self.scorer = scorer
         self.settings = settings
+        self.reader = reader
         self._lock = threading.RLock()
         self._generation = store.manifest.generation
         self._years = _years(store.stats())
@@ -65,6 +68,7 @@ class Assistant:
         scorer: SentenceScoring | None = None,
         weights: FusionWeights | None = None,
         onnx: bool = True,
+        reader: Reader | None = None,
     ) -> Assistant:
         """Open the index at ``index_dir`` and load the embedding model it was built with (or
         ``embedder``), and the sentence scorer. Fails with a clear error if the index is missing,
@@ -72,7 +76,11 @@ class Assistant:
 
         With ``onnx`` (the default) the model runs on onnxruntime when it can (see
         :class:`index.embed.OnnxEmbedder`; the first load exports it, which takes some seconds),
-        and on torch otherwise."""
+        and on torch otherwise.
+
+        The reader (:class:`assistant.reader.Reader`) is loaded with the packaged scorer when
+        ``settings.reader`` is on; it was fitted on that scorer's scores, so with another ``scorer``
+        it reads only when given as ``reader``."""
         settings = settings or AskSettings()
         store = IndexStore.open(Path(index_dir))
         if model is not None and model != store.model:
@@ -92,8 +100,10 @@ class Assistant:
             from assistant.score import SentenceScorer
 
             scorer = SentenceScorer.load(embedder=embedder, top_n=settings.scored_sentences)
+            if reader is None and settings.reader:
+                reader = Reader.load(onnx=onnx)
         retriever = Retriever(store, vectors, lexical, embedder, settings.retrieval, weights)
-        return cls(store, retriever, scorer, settings)
+        return cls(store, retriever, scorer, settings, reader)
 
     # -- keeping up with ingests ---------------------------------------------------------------
 
@@ -156,6 +166,7 @@ class Assistant:
                     # A follow-up: the context found the passages, but the sentence must answer
                     # what was asked now, so the new question's own words count as much again.
                     scores = 0.5 * scores + 0.5 * self._score(question, found, hits)
+                scores = self._read(reading_query(question, query), found, scores)
                 if self.settings.rerank and hits:
                     hits = _rerank(hits, found, scores, len(hits))
                 covered = support is None or support.coverage >= self.settings.min_coverage
@@ -175,7 +186,7 @@ class Assistant:
                 may_quote = None if unstated is None else [not u for u in unstated]
                 answer = build_answer(
                     question, query, found, scores, hits, self.settings.max_sentences, threshold, follow, ranked,
-                    may_quote,
+                    may_quote, self.settings.min_later_confidence,
                 )
                 if not answer.is_answer and not covered and support is not None:
                     answer = replace(answer, uncovered_terms=support.missing)
@@ -216,6 +227,13 @@ class Assistant:
         rank_of = {h.chunk_id: r for r, h in enumerate(hits)}
         passage = [1.0 / (1.0 + rank_of.get(c.hit.chunk_id, len(hits))) for c in found]
         return self.scorer.score(query, [c.span.sentence for c in found], passage_scores=passage)
+
+    def _read(self, query: str, found: Sequence, scores: np.ndarray) -> np.ndarray:  # type: ignore[type-arg]
+        """``scores`` with the scorer's best sentences rescored by the reader (:func:`reread`)."""
+        if self.reader is None or not self.settings.reader or not len(found):
+            return scores
+        sentences, titles = [c.span.sentence for c in found], [c.hit.title for c in found]
+        return reread(self.reader, query, sentences, titles, scores, self.settings.read_sentences).astype(np.float32)
 
     def _with_syndicated_copies(self, answer: Answer) -> Answer:
         """Add the duplicates ingest merged into the cited article (syndicated copies) wherever the

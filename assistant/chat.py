@@ -28,6 +28,7 @@ __all__ = [
     "is_follow_up",
     "names_something",
     "question_names",
+    "reading_query",
     "resolve",
 ]
 
@@ -123,3 +124,11 @@ def resolve(question: str, conversation: Conversation | None) -> str:
     if not carried:
         return question
     return f"{question} {question} {' '.join(carried)}"
+
+
+def reading_query(question: str, query: str) -> str:
+    """What the reader reads for ``question`` searched as ``query`` (see :func:`resolve`): a follow-up's
+    own words once, then those carried from earlier turns; the searched query repeats the question
+    only to weigh it in BM25."""
+    doubled = f"{question} {question} "
+    return f"{question} {query[len(doubled):]}" if query.startswith(doubled) else query

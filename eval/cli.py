@@ -45,13 +45,15 @@ logger = logging.getLogger(__name__)
 
 TASKS = ("questions", "conversations", "unanswerable", "sentences")
 
-COMPARE_MODES: dict[str, tuple[Literal["hybrid", "bm25", "dense"], bool]] = {
-    "bm25": ("bm25", False),
-    "dense": ("dense", False),
-    "hybrid": ("hybrid", False),
-    "hybrid+rerank": ("hybrid", True),
+COMPARE_MODES: dict[str, tuple[Literal["hybrid", "bm25", "dense"], bool, bool]] = {
+    "bm25": ("bm25", False, False),
+    "dense": ("dense", False, False),
+    "hybrid": ("hybrid", False, False),
+    "hybrid+rerank": ("hybrid", True, False),
+    "hybrid+reader": ("hybrid", False, True),
 }
-"""The ``--compare`` ablations in display order: mode -> (``AskSettings.retrieval``, ``AskSettings.rerank``)."""
+"""The ``--compare`` ablations in display order: mode -> (``AskSettings.retrieval``,
+``AskSettings.rerank``, ``AskSettings.reader``); ``hybrid+reader`` is the default with the reader."""
 
 DEFAULT_MODE = "hybrid"
 """The mode of ``AskSettings()``: the run whose keys go unprefixed in metrics.json."""
@@ -126,8 +128,8 @@ def add_eval_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPars
             sub.add_argument(
                 "--allow-unknown-words",
                 action="store_true",
-                help="answer even when another word of the question is in no indexed article (by default the "
-                "assistant abstains and says which word)",
+                help="answer even when another word of the question is in no indexed article (the default since "
+                "AskSettings.require_known_words is off; with it on, the assistant abstains and says which word)",
             )
         sub.add_argument("--model", metavar="NAME", help="embedding model name or path (default: the packaged one)")
     parser.set_defaults(func=run_eval)
@@ -143,12 +145,13 @@ def ask_settings(
     abstention threshold unless ``min_confidence`` is given."""
     from assistant.records import AskSettings
 
-    retrieval, rerank = COMPARE_MODES[mode]
+    retrieval, rerank, reader = COMPARE_MODES[mode]
     settings = AskSettings(
         retrieval=retrieval,
         rerank=rerank,
-        require_known_names=not allow_unknown_names,
-        require_known_words=not allow_unknown_words,
+        reader=reader,
+        require_known_names=AskSettings.require_known_names and not allow_unknown_names,
+        require_known_words=AskSettings.require_known_words and not allow_unknown_words,
     )
     if min_confidence is not None:
         settings = dataclasses.replace(settings, min_confidence=min_confidence)

@@ -9,6 +9,15 @@ python eval/data/check_data.py [--realtimeqa DIR] [--demo FILE]
   after the punctuation-collapsing normalisation the answer@k metric uses); and the list is
   complete: it is exactly the articles that contain an answer and every ``topic`` term of the
   conversation. Follow-up turns (2 and later) exist: every conversation has at least two turns.
+- ``questions_demo.jsonl`` and ``conversations_demo.jsonl`` (the bundled Wikinews demo corpus):
+  every question (turn) has answers and article ids; every listed article is in the corpus and
+  contains an answer (matched as above), and every answer is in some listed article; the list is
+  complete: it holds every article of the corpus that contains an answer (the demo corpus is small
+  enough for that, so no ``topic`` is needed to narrow it); and no question shares a run of
+  ``COPIED_RUN`` (6) or more consecutive words (after answer normalisation) with its listed articles,
+  so the questions are worded as users would ask, not copied. In ``conversations_demo.jsonl`` every
+  conversation has at least two turns and each turn's answer is in an article holding all of the
+  conversation's ``topic`` terms (its story).
 - ``unanswerable.jsonl`` (both RealTime QA corpora) and ``unanswerable_demo.jsonl`` (the bundled
   Wikinews demo corpus): ids carry a category prefix; every ``absent`` term occurs in no article;
   for ``not_stated``, no article containing all of its ``with`` terms contains any of its ``terms``.
@@ -38,6 +47,7 @@ REPO = HERE.parents[1]
 DEFAULT_REALTIMEQA = Path("/work/shared/data/realtimeqa")
 DEFAULT_DEMO = REPO / "data" / "demo" / "wikinews.jsonl"
 YEARS = (2022, 2023)
+COPIED_RUN = 6  # a question sharing this many consecutive words with its articles copies them
 CATEGORIES = ("absent", "detail", "offtopic", "nearmiss")
 
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
@@ -90,6 +100,18 @@ class Corpus:
             for a in answers
         )
 
+    def with_answer(self, answers: list[str]) -> list[str]:
+        """Ids of the articles containing an answer (as for :meth:`has_answer`), in corpus order."""
+        return [i for i in self.folded if self.has_answer(i, answers)]
+
+    def copied_run(self, question: str, article_ids: Iterable[str], words: int = COPIED_RUN) -> str | None:
+        """The first run of ``words`` consecutive words of ``question`` that one of the articles also
+        has, both normalised as answers are (so case and punctuation do not hide a copy); else None."""
+        tokens = normalize(question).split()
+        runs = [" ".join(tokens[k : k + words]) for k in range(len(tokens) - words + 1)]
+        texts = [self.normalized(i) for i in article_ids if i in self.folded]
+        return next((run for run in runs if any(f" {run} " in text for text in texts)), None)
+
     def count(self, term: str) -> int:
         """How many articles contain ``term`` as whole words."""
         needle, rx = fold(term), _word(term)
@@ -138,6 +160,69 @@ def check_conversations(path: Path, corpus: Corpus) -> tuple[list[str], Counter[
                 problems.append(f"{where} turn {position}: on-topic articles with the answer not listed: {missing}")
             if off := sorted(set(listed) - on_topic):
                 problems.append(f"{where} turn {position}: listed articles lacking a topic term {topic}: {off}")
+    return problems, stats
+
+
+def _check_answered(where: str, question: str, answers: list[str], listed: list[str], corpus: Corpus) -> list[str]:
+    """A question the corpus answers: its listed articles exist and hold an answer, each answer is in
+    one of them, no article with an answer is left out, and the question copies no run of their words."""
+    if not question.strip() or not answers or not listed:
+        return [f"{where}: question, answers and article ids must be non-empty"]
+    problems: list[str] = []
+    known = [i for i in listed if i in corpus.folded]
+    problems += [f"{where}: {i} is not in {corpus.name}" for i in listed if i not in corpus.folded]
+    problems += [f"{where}: {i} does not contain {answers}" for i in known if not corpus.has_answer(i, answers)]
+    problems += [
+        f"{where}: answer {a!r} is in none of the listed articles"
+        for a in answers
+        if not any(corpus.has_answer(i, [a]) for i in known)
+    ]
+    if missing := sorted(set(corpus.with_answer(answers)) - set(listed)):
+        problems.append(f"{where}: articles with the answer not listed: {missing}")
+    if run := corpus.copied_run(question, known):
+        problems.append(f"{where}: the question copies {COPIED_RUN}+ words of its articles: {run!r}")
+    return problems
+
+
+def check_questions(path: Path, corpus: Corpus) -> tuple[list[str], Counter[str]]:
+    """A ``questions`` set whose article lists hold every article of ``corpus`` with an answer."""
+    problems: list[str] = []
+    stats: Counter[str] = Counter()
+    articles: set[str] = set()
+    for line, row in read_jsonl(path):
+        where = f"{path.name}:{line} ({row.get('id')})"
+        listed = row.get("article_ids_containing_answer") or []
+        stats["questions"] += 1
+        stats["article ids"] += len(listed)
+        articles.update(listed)
+        problems += _check_answered(where, row.get("question") or "", row.get("answers") or [], listed, corpus)
+    stats["distinct articles"] = len(articles)
+    return problems, stats
+
+
+def check_corpus_conversations(path: Path, corpus: Corpus) -> tuple[list[str], Counter[str]]:
+    """Conversations whose turns' article lists hold every article of ``corpus`` with an answer (a
+    small corpus: the demo's), each answer found in some article of the conversation's story."""
+    problems: list[str] = []
+    stats: Counter[str] = Counter()
+    for line, row in read_jsonl(path):
+        where = f"{path.name}:{line} ({row.get('id')})"
+        turns, topic = row.get("turns") or [], row.get("topic") or []
+        stats["conversations"] += 1
+        stats[f"{len(turns)}-turn"] += 1
+        if len(turns) < 2:
+            problems.append(f"{where}: a conversation needs at least two turns")
+        if not topic:
+            problems.append(f"{where}: no 'topic' terms naming its story")
+        on_topic = set(corpus.with_all(topic)) if topic else set()
+        for position, turn in enumerate(turns, start=1):
+            stats["turns"] += 1
+            answers, listed = turn.get("answers") or [], turn.get("article_ids") or []
+            stats["article ids"] += len(listed)
+            turn_where = f"{where} turn {position}"
+            problems += _check_answered(turn_where, turn.get("question") or "", answers, listed, corpus)
+            if topic and answers and not any(corpus.has_answer(i, answers) for i in on_topic & set(listed)):
+                problems.append(f"{turn_where}: no listed article holding the topic terms {topic} has the answer")
     return problems, stats
 
 
@@ -190,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
     checks += [
         ("unanswerable.jsonl", partial(check_unanswerable, corpora=list(corpora.values()))),
         ("unanswerable_demo.jsonl", partial(check_unanswerable, corpora=[demo])),
+        ("questions_demo.jsonl", partial(check_questions, corpus=demo)),
+        ("conversations_demo.jsonl", partial(check_corpus_conversations, corpus=demo)),
     ]
     checks += [
         (f"unanswerable_heldout_{y}.jsonl", partial(check_unanswerable, corpora=[corpora[y]], covered=True))

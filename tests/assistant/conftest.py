@@ -36,4 +36,6 @@ def build_index(corpus: Path, index_dir: Path) -> HashingEmbedder:
 @pytest.fixture
 def small_assistant(tmp_path: Path, small_corpus_file: Path) -> Assistant:
     embedder = build_index(small_corpus_file, tmp_path / "ix")
-    return Assistant.load(tmp_path / "ix", AskSettings(min_confidence=0.2), embedder=embedder, scorer=OverlapScorer())
+    # the known-words rule on (off by default), so that its tests see it
+    settings = AskSettings(min_confidence=0.2, require_known_words=True)
+    return Assistant.load(tmp_path / "ix", settings, embedder=embedder, scorer=OverlapScorer())

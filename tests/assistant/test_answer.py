@@ -155,3 +155,16 @@ def test_a_question_without_a_reply_next_to_it_lends_nothing() -> None:
 def test_a_question_mark_inside_a_statement_does_not_make_it_ask() -> None:
     text = "Critics asked “why now?” and the council voted 7 to 2 to close the bridge. Repairs start in May."
     assert [c.asks for c in candidates([hit("a", text, 0, len(text), 1)])] == [False, False]
+
+
+def test_sentences_after_the_best_must_reach_min_later() -> None:
+    hits = [hit("a", ARTICLE_A, 0, len(ARTICLE_A), 1), hit("b", ARTICLE_B, 0, len(ARTICLE_B), 2)]
+    found = candidates(hits)
+    scores = np.array([0.9 if "voted" in c.span.sentence else 0.3 if "Repairs" in c.span.sentence else 0.1
+                       for c in found], dtype=np.float32)
+    padded = build_answer("q", "q", found, scores, hits, 3, 0.5)
+    assert len(padded.sentences) == 3
+    one = build_answer("q", "q", found, scores, hits, 3, 0.5, min_later=0.2)
+    assert [s.text for s in one.sentences] == [padded.sentences[0].text, "Repairs start in May."]
+    alone = build_answer("q", "q", found, scores, hits, 3, 0.5, min_later=0.95)
+    assert len(alone.sentences) == 1 and alone.confidence == pytest.approx(0.9)  # the best one never needs it

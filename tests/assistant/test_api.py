@@ -172,7 +172,8 @@ def test_the_scorer_shares_the_retrievers_embedder_and_its_cache(tmp_path: Path,
     from tests.assistant.conftest import build_index
 
     embedder = build_index(small_corpus_file, tmp_path / "ix")
-    qa = Assistant.load(tmp_path / "ix", embedder=embedder)  # the packaged scorer weights, no second model
+    # the packaged scorer weights, no second model (the reader, on real embeddings only, is tested apart)
+    qa = Assistant.load(tmp_path / "ix", AskSettings(reader=False), embedder=embedder)
     assert qa.scorer.embedder is qa.retriever.embedder  # type: ignore[attr-defined]
     assert qa.scorer.top_n == qa.settings.scored_sentences == 12  # type: ignore[attr-defined]
     qa.ask("Who scored 31 points in the final?")

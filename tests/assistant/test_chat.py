@@ -79,3 +79,12 @@ def test_question_names_are_capitalised_words_after_the_first_in_any_script() ->
     assert question_names("Zelenskyy said what? I ask because Kyiv-based papers say so") == ["Kyiv-based"]
     assert question_names("who won?") == []
 
+
+
+def test_the_reader_reads_a_follow_up_once_with_what_it_carries() -> None:
+    from assistant.chat import reading_query
+
+    assert reading_query("How many died there?", "How many died there? How many died there? Magnitogorsk collapse") == (
+        "How many died there? Magnitogorsk collapse"
+    )
+    assert reading_query("Who won the 2022 Open?", "Who won the 2022 Open?") == "Who won the 2022 Open?"

@@ -151,18 +151,19 @@ def test_compare_runs_every_ablation(tmp_path: Path, fake_qa: Any) -> None:
 
     stdout = io.StringIO()
     assert run_eval(args, load_qa=load_qa, stdout=stdout) == 0
-    assert [(c[1].retrieval, c[1].rerank) for c in calls] == [
-        ("bm25", False),
-        ("dense", False),
-        ("hybrid", False),
-        ("hybrid", True),
+    assert [(c[1].retrieval, c[1].rerank, c[1].reader) for c in calls] == [
+        ("bm25", False, False),
+        ("dense", False, False),
+        ("hybrid", False, False),
+        ("hybrid", True, False),
+        ("hybrid", False, True),
     ]
     assert all(index == tmp_path / "ix" and model is None for index, _, model in calls)
     metrics = json.loads((tmp_path / "o" / "metrics.json").read_text())
-    for mode in ("bm25", "dense", "hybrid", "hybrid+rerank"):
+    for mode in ("bm25", "dense", "hybrid", "hybrid+rerank", "hybrid+reader"):
         assert metrics[f"{mode}/recall@1"] == pytest.approx(0.5)
     assert metrics["n"] == 2 and metrics["answer@3"] == 1.0
-    assert "| metric | bm25 | dense | hybrid | hybrid+rerank |" in stdout.getvalue()
+    assert "| metric | bm25 | dense | hybrid | hybrid+rerank | hybrid+reader |" in stdout.getvalue()
 
 
 def test_conversations_use_fresh_conversations(tmp_path: Path, kit: Any) -> None:
@@ -195,8 +196,9 @@ def test_near_date_question_asks_each_question_near_its_own_date(tmp_path: Path,
 
 def test_default_mode_is_the_default_settings() -> None:
     assert ask_settings(DEFAULT_MODE) == AskSettings()
-    assert list(COMPARE_MODES) == ["bm25", "dense", "hybrid", "hybrid+rerank"]
+    assert list(COMPARE_MODES) == ["bm25", "dense", "hybrid", "hybrid+rerank", "hybrid+reader"]
     assert ask_settings("dense") == AskSettings(retrieval="dense", rerank=False)
+    assert ask_settings("hybrid+reader") == AskSettings(reader=True)
 
 
 def test_python_dash_m_parser_takes_the_task_first() -> None:

@@ -11,10 +11,12 @@ from typing import Any
 
 import pytest
 
-from eval.formats import load_conversations, load_unanswerable
+from eval.formats import load_conversations, load_questions, load_unanswerable
 from eval.metrics import normalize_answer
 
-DATA = Path(__file__).resolve().parents[2] / "eval" / "data"
+REPO = Path(__file__).resolve().parents[2]
+DATA = REPO / "eval" / "data"
+DEMO = REPO / "data" / "demo" / "wikinews.jsonl"
 CATEGORIES = ("absent", "detail", "offtopic", "nearmiss")
 
 
@@ -58,6 +60,37 @@ def test_unanswerable_sets_have_categories() -> None:
     demo = load_unanswerable(DATA / "unanswerable_demo.jsonl")
     assert 25 <= len(demo) <= 40
     assert {q.id.split("-", 1)[0] for q in demo} <= set(CATEGORIES)
+
+
+def test_demo_questions_parse_and_cover_many_stories() -> None:
+    questions = load_questions(DATA / "questions_demo.jsonl")
+    assert len(questions) >= 45
+    assert all(q.id.startswith("demo-") for q in questions)
+    assert all(a.strip() and normalize_answer(a) for q in questions for a in q.answers)
+    assert all(i.startswith("wikinews-") for q in questions for i in q.article_ids)
+    assert all(len(set(q.article_ids)) == len(q.article_ids) for q in questions)
+    assert len({i for q in questions for i in q.article_ids}) >= 30
+
+
+def test_demo_conversations_parse_and_have_follow_ups() -> None:
+    cases = load_conversations(DATA / "conversations_demo.jsonl")
+    assert len(cases) >= 12
+    assert all(case.id.startswith("demo-") for case in cases)
+    assert all(2 <= len(case.turns) <= 4 for case in cases)
+    for case in cases:
+        for turn in case.turns:
+            assert all(i.startswith("wikinews-") for i in turn.article_ids), case.id
+            assert len(set(turn.article_ids)) == len(turn.article_ids), case.id
+
+
+def test_demo_sets_pass_their_checks_against_the_demo_corpus() -> None:
+    demo = check_data.load_corpus("demo wikinews", DEMO)
+    for name, check in [
+        ("questions_demo.jsonl", check_data.check_questions),
+        ("conversations_demo.jsonl", check_data.check_corpus_conversations),
+    ]:
+        problems, _ = check(DATA / name, demo)
+        assert problems == [], name
 
 
 @pytest.mark.parametrize(
@@ -107,6 +140,40 @@ def test_checker_flags_wrong_and_incomplete_article_lists(tmp_path: Path) -> Non
     assert "a2 does not contain ['17']" in text
     assert "zz is not in tiny" in text
     assert "not listed: ['a1', 'a3']" in text  # complete lists hold every on-topic article with the answer
+
+
+def test_checker_flags_wrong_incomplete_and_copied_questions(tmp_path: Path) -> None:
+    corpus = check_data.Corpus("tiny", ARTICLES)
+    assert corpus.copied_run("Figure skaters must now be 17?", ["a1"]) == "figure skaters must now be 17"
+    assert corpus.copied_run("So figure skaters must now be?", ["a1"]) is None  # five words in a row only
+    good = {"id": "q1", "question": "How old do skaters have to be?", "answers": ["17"],
+            "article_ids_containing_answer": ["a1", "a3"]}  # fmt: skip
+    problems, stats = check_data.check_questions(write_jsonl(tmp_path / "q.jsonl", [good]), corpus)
+    assert problems == [] and stats["questions"] == 1 and stats["distinct articles"] == 2
+
+    bad = {"id": "q2", "question": "Figure skaters must now be 17?", "answers": ["17", "skating"],
+           "article_ids_containing_answer": ["a2", "zz", "a1"]}  # fmt: skip
+    problems, _ = check_data.check_questions(write_jsonl(tmp_path / "q.jsonl", [bad]), corpus)
+    text = "\n".join(problems)
+    assert "a2 does not contain ['17', 'skating']" in text
+    assert "zz is not in tiny" in text
+    assert "answer 'skating' is in none of the listed articles" in text
+    assert "not listed: ['a3']" in text  # every article of the corpus with an answer is listed
+    assert "copies 6+ words of its articles: 'figure skaters must now be 17'" in text
+
+
+def test_checker_flags_demo_conversation_turns_off_their_story(tmp_path: Path) -> None:
+    corpus = check_data.Corpus("tiny", ARTICLES)
+    row = {"id": "c1", "topic": ["snow"], "turns": [
+        {"question": "How late were the skaters?", "answers": ["17 minutes"], "article_ids": ["a3"]},
+        {"question": "Whose rink was it?", "answers": ["Joe"], "article_ids": ["a1"]},
+    ]}  # fmt: skip
+    problems, stats = check_data.check_corpus_conversations(write_jsonl(tmp_path / "c.jsonl", [row]), corpus)
+    assert stats["turns"] == 2
+    assert problems == ["c.jsonl:1 (c1) turn 2: no listed article holding the topic terms ['snow'] has the answer"]
+    row = {"id": "c2", "topic": ["snow"], "turns": row["turns"][:1]}
+    problems, _ = check_data.check_corpus_conversations(write_jsonl(tmp_path / "c.jsonl", [row]), corpus)
+    assert problems == ["c.jsonl:1 (c2): a conversation needs at least two turns"]
 
 
 def test_checker_flags_present_entities_and_stated_details(tmp_path: Path) -> None:
