@@ -35,7 +35,6 @@ __all__ = [
     "Combination",
     "Reader",
     "ReaderMismatchError",
-    "ReadingScorer",
     "combination_features",
     "pair_text",
     "reread",
@@ -217,21 +216,6 @@ def reread(
     out = below(np.asarray(scores, dtype=np.float64), float(read.min()))
     out[top] = read
     return out
-
-
-class ReadingScorer:
-    """The scorer and the reader as one :class:`assistant.answer.SentenceScoring`: what
-    ``newsqa eval sentences`` measures when the reader is on."""
-
-    def __init__(self, scorer: Any, reader: Reader) -> None:
-        self.scorer = scorer
-        self.reader = reader
-
-    def score(
-        self, question: str, sentences: Sequence[str], *, passage_scores: Sequence[float] | None = None
-    ) -> np.ndarray:
-        scores = np.asarray(self.scorer.score(question, sentences, passage_scores=passage_scores), dtype=np.float64)
-        return reread(self.reader, question, sentences, [None] * len(sentences), scores).astype(np.float32)
 
 
 def _merged(weights: Path) -> tuple[Any, Any]:
