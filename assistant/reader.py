@@ -20,10 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import re
-import time
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -265,35 +261,11 @@ def _runnable(weights: Path, digest: str, onnx: bool, cache: Path | None) -> tup
 
 
 def _export(weights: Path, path: Path) -> None:
-    import torch
+    from index.embed import export_onnx
 
     tokenizer, model = _merged(weights)
     path.parent.mkdir(parents=True, exist_ok=True)
     example = tokenizer(["a question?", "another question"], ["a sentence", "a longer sentence here"],
                         padding=True, return_tensors="pt")
-    names = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in example]
-
-    class Logits(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.inner = model
-
-        def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
-            return self.inner(**dict(zip(names, inputs, strict=True))).logits
-
-    for stale in path.parent.glob(f".{path.name}.*.tmp"):  # left by an export that was killed
-        if time.time() - stale.stat().st_mtime > 600:
-            stale.unlink(missing_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(
-                Logits().eval(), tuple(example[k] for k in names), str(tmp), input_names=names,
-                output_names=["logits"], dynamic_axes={k: {0: "batch", 1: "length"} for k in names},
-                opset_version=17, dynamo=False,
-            )
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    logger.info("exported the reader to %s", re.sub(r"\s+", " ", str(path)))
+    export_onnx(model, example, "logits", {0: "batch"}, path)
+    logger.info("exported the reader to %s", path)

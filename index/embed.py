@@ -12,7 +12,7 @@ import warnings
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -25,6 +25,7 @@ __all__ = [
     "SentenceTransformerEmbedder",
     "cache_dir",
     "default_model_path",
+    "export_onnx",
 ]
 
 logger = logging.getLogger(__name__)
@@ -183,6 +184,41 @@ def _threads() -> int:
     return max(1, torch.get_num_threads())
 
 
+def export_onnx(model: Any, example: Any, output: str, output_axes: dict[int, str], path: Path) -> None:
+    """Write ``model`` (a torch module called with ``example``'s tensors as keywords; ``output`` names
+    the attribute of its result to keep) to ``path`` as ONNX, batch and length dynamic. Written under
+    a temporary name and moved into place, so a killed export leaves no half file (and its leftover
+    is cleared by a later one)."""
+    import torch
+
+    names = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in example]
+
+    class Positional(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.inner = model
+
+        def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+            return getattr(self.inner(**dict(zip(names, inputs, strict=True))), output)
+
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):  # left by an export that was killed
+        if time.time() - stale.stat().st_mtime > 600:
+            stale.unlink(missing_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        # The tracer warns of shapes it takes as constants: padding and causality, the same for every input here.
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                Positional().eval(), tuple(example[k] for k in names), str(tmp), input_names=names,
+                output_names=[output], opset_version=17, dynamo=False,
+                dynamic_axes={**{k: {0: "batch", 1: "length"} for k in names}, output: output_axes},
+            )
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def _exported(model: object, name: str, cache_dir: Path) -> Path:
     """The ONNX file of ``model``'s transformer under ``cache_dir``, exported if not there yet. The
     file name holds a digest of the weights, so another model, or retrained weights, get their own."""
@@ -200,32 +236,8 @@ def _exported(model: object, name: str, cache_dir: Path) -> Path:
         return path
     cache_dir.mkdir(parents=True, exist_ok=True)
     example = model.tokenizer(["an example", "a somewhat longer example text"], padding=True, return_tensors="pt")  # type: ignore[attr-defined]
-    names = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in example]
-
-    class Tokens(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.inner = transformer
-
-        def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
-            return self.inner(**dict(zip(names, inputs, strict=True))).last_hidden_state
-
-    for stale in cache_dir.glob(f".{path.name}.*.tmp"):  # left by an export that was killed
-        if time.time() - stale.stat().st_mtime > 600:
-            stale.unlink(missing_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        # The tracer warns of shapes it takes as constants: padding and causality, the same for every input here.
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(
-                Tokens().eval(), tuple(example[k] for k in names), str(tmp), input_names=names,
-                output_names=["tokens"], dynamic_axes={k: {0: "batch", 1: "length"} for k in [*names, "tokens"]},
-                opset_version=17, dynamo=False,
-            )
-        os.replace(tmp, path)  # another process exporting the same model at once writes the same file
-    finally:
-        tmp.unlink(missing_ok=True)
+    # another process exporting the same model at once writes the same file
+    export_onnx(transformer, example, "last_hidden_state", {0: "batch", 1: "length"}, path)
     logger.info("exported %s to %s", name, path)
     return path
 
