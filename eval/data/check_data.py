@@ -130,9 +130,11 @@ def load_corpus(name: str, path: Path) -> Corpus:
     return Corpus(name, (row for _, row in read_jsonl(path)))
 
 
-def check_conversations(path: Path, corpus: Corpus) -> tuple[list[str], Counter[str]]:
-    problems: list[str] = []
-    stats: Counter[str] = Counter()
+def _turns(
+    path: Path, corpus: Corpus, problems: list[str], stats: Counter[str], no_topic: str
+) -> Iterator[tuple[str, list[str], set[str], dict[str, Any]]]:
+    """Each turn of a conversations file as ``(where, topic, on-topic article ids, turn)``, after the
+    conversation-level checks (two turns at least, ``topic`` terms; ``no_topic`` says why they matter)."""
     for line, row in read_jsonl(path):
         where = f"{path.name}:{line} ({row.get('id')})"
         turns, topic = row.get("turns") or [], row.get("topic") or []
@@ -141,25 +143,32 @@ def check_conversations(path: Path, corpus: Corpus) -> tuple[list[str], Counter[
         if len(turns) < 2:
             problems.append(f"{where}: a conversation needs at least two turns")
         if not topic:
-            problems.append(f"{where}: no 'topic' terms to check the article lists against")
+            problems.append(f"{where}: no 'topic' terms {no_topic}")
         on_topic = set(corpus.with_all(topic)) if topic else set()
         for position, turn in enumerate(turns, start=1):
             stats["turns"] += 1
-            answers, listed = turn.get("answers") or [], turn.get("article_ids") or []
-            if not (turn.get("question") or "").strip() or not answers or not listed:
-                problems.append(f"{where} turn {position}: question, answers and article_ids must be non-empty")
-                continue
-            stats["article ids"] += len(listed)
-            for article_id in listed:
-                if article_id not in corpus.folded:
-                    problems.append(f"{where} turn {position}: {article_id} is not in {corpus.name}")
-                elif not corpus.has_answer(article_id, answers):
-                    problems.append(f"{where} turn {position}: {article_id} does not contain {answers}")
-            expected = {i for i in on_topic if corpus.has_answer(i, answers)}
-            if missing := sorted(expected - set(listed)):
-                problems.append(f"{where} turn {position}: on-topic articles with the answer not listed: {missing}")
-            if off := sorted(set(listed) - on_topic):
-                problems.append(f"{where} turn {position}: listed articles lacking a topic term {topic}: {off}")
+            yield f"{where} turn {position}", topic, on_topic, turn
+
+
+def check_conversations(path: Path, corpus: Corpus) -> tuple[list[str], Counter[str]]:
+    problems: list[str] = []
+    stats: Counter[str] = Counter()
+    for where, topic, on_topic, turn in _turns(path, corpus, problems, stats, "to check the article lists against"):
+        answers, listed = turn.get("answers") or [], turn.get("article_ids") or []
+        if not (turn.get("question") or "").strip() or not answers or not listed:
+            problems.append(f"{where}: question, answers and article_ids must be non-empty")
+            continue
+        stats["article ids"] += len(listed)
+        for article_id in listed:
+            if article_id not in corpus.folded:
+                problems.append(f"{where}: {article_id} is not in {corpus.name}")
+            elif not corpus.has_answer(article_id, answers):
+                problems.append(f"{where}: {article_id} does not contain {answers}")
+        expected = {i for i in on_topic if corpus.has_answer(i, answers)}
+        if missing := sorted(expected - set(listed)):
+            problems.append(f"{where}: on-topic articles with the answer not listed: {missing}")
+        if off := sorted(set(listed) - on_topic):
+            problems.append(f"{where}: listed articles lacking a topic term {topic}: {off}")
     return problems, stats
 
 
@@ -205,24 +214,12 @@ def check_corpus_conversations(path: Path, corpus: Corpus) -> tuple[list[str], C
     small corpus: the demo's), each answer found in some article of the conversation's story."""
     problems: list[str] = []
     stats: Counter[str] = Counter()
-    for line, row in read_jsonl(path):
-        where = f"{path.name}:{line} ({row.get('id')})"
-        turns, topic = row.get("turns") or [], row.get("topic") or []
-        stats["conversations"] += 1
-        stats[f"{len(turns)}-turn"] += 1
-        if len(turns) < 2:
-            problems.append(f"{where}: a conversation needs at least two turns")
-        if not topic:
-            problems.append(f"{where}: no 'topic' terms naming its story")
-        on_topic = set(corpus.with_all(topic)) if topic else set()
-        for position, turn in enumerate(turns, start=1):
-            stats["turns"] += 1
-            answers, listed = turn.get("answers") or [], turn.get("article_ids") or []
-            stats["article ids"] += len(listed)
-            turn_where = f"{where} turn {position}"
-            problems += _check_answered(turn_where, turn.get("question") or "", answers, listed, corpus)
-            if topic and answers and not any(corpus.has_answer(i, answers) for i in on_topic & set(listed)):
-                problems.append(f"{turn_where}: no listed article holding the topic terms {topic} has the answer")
+    for where, topic, on_topic, turn in _turns(path, corpus, problems, stats, "naming its story"):
+        answers, listed = turn.get("answers") or [], turn.get("article_ids") or []
+        stats["article ids"] += len(listed)
+        problems += _check_answered(where, turn.get("question") or "", answers, listed, corpus)
+        if topic and answers and not any(corpus.has_answer(i, answers) for i in on_topic & set(listed)):
+            problems.append(f"{where}: no listed article holding the topic terms {topic} has the answer")
     return problems, stats
 
 
