@@ -26,7 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from build_reader_data import DEFAULT_DATA, candidate_groups, held_out  # noqa: E402
-from train_scorer import answer_at_k, load_trecqa, trec_metrics  # noqa: E402
+from train_reader import answer_at  # noqa: E402
+from train_scorer import load_trecqa, trec_metrics  # noqa: E402
 
 from assistant.reader import Reader, reread  # noqa: E402
 from assistant.score import SentenceScorer  # noqa: E402
@@ -54,12 +55,12 @@ def main(argv: Sequence[str] | None = None) -> int:
               for g in groups]
     print(f"RealtimeQA {args.year}: {len(groups)} questions; an answer among the candidates for "
           f"{np.mean([lab.any() for lab in labels]):.3f}")
-    at1, at3 = answer_at_k(_groups(labels), scored)
+    at1, at3 = answer_at(labels, scored, 1), answer_at(labels, scored, 3)
     print(f"  scorer alone: answer@1 {at1:.3f}  answer@3 {at3:.3f}")
     for n in tops:
         read = [reread(reader, g["question"], g["sentences"], g["titles"], s.astype(np.float64), n)
                 for g, s in zip(groups, scored, strict=True)]
-        at1, at3 = answer_at_k(_groups(labels), read)
+        at1, at3 = answer_at(labels, read, 1), answer_at(labels, read, 3)
         print(f"  scorer + reader (top {n}): answer@1 {at1:.3f}  answer@3 {at3:.3f}")
     print(f"  ({time.time() - t0:.0f} s)", flush=True)
 
@@ -74,15 +75,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 for g, s in zip(trec, plain, strict=True)]
         print(f"  scorer + reader (top {n}): " + "MAP {:.3f}  MRR {:.3f}".format(*trec_metrics(trec, read)))
     return 0
-
-
-class _Labels:
-    def __init__(self, labels: np.ndarray) -> None:
-        self.labels = labels
-
-
-def _groups(labels: Sequence[np.ndarray]) -> list[_Labels]:
-    return [_Labels(lab) for lab in labels]
 
 
 if __name__ == "__main__":

@@ -78,7 +78,7 @@ def read_pairs(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def epoch_order(pairs: Sequence[dict[str, Any]], cfg: Config, epoch: int, tokenizer: Any) -> list[list[int]]:
+def epoch_order(pairs: Sequence[dict[str, Any]], cfg: Config, epoch: int) -> list[list[int]]:
     """Batches of pair indices for one epoch: shuffled (seed + epoch), the in-domain pairs repeated,
     and pairs of like length batched together (in windows of 50 batches) so padding stays small."""
     rng = random.Random(cfg.seed * 1000 + epoch)
@@ -213,11 +213,12 @@ def train(args: argparse.Namespace, cfg: Config) -> int:
     tokenizer, model = R.new_model()
     model.to(device)
     pairs = read_pairs(args.data / "train.jsonl")
-    add_lengths(pairs, tokenizer)
     listwise = cfg.loss == "listwise"
+    if not listwise:  # lengths order the pointwise batches only
+        add_lengths(pairs, tokenizer)
 
     def order_of(epoch: int) -> list[Any]:
-        return listwise_order(pairs, cfg, epoch) if listwise else epoch_order(pairs, cfg, epoch, tokenizer)
+        return listwise_order(pairs, cfg, epoch) if listwise else epoch_order(pairs, cfg, epoch)
 
     per_epoch = len(order_of(0))
     total = math.ceil(per_epoch * cfg.epochs)
