@@ -1,5 +1,7 @@
+"""``python -m assistant``, as before the command had a package of its own: ``python -m newsqa``."""
+
 import sys
 
-from assistant.cli import main
+from newsqa.cli import main
 
 sys.exit(main())

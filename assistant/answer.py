@@ -16,9 +16,12 @@ __all__ = [
     "Candidate",
     "SentenceScoring",
     "abstention_notes",
+    "answer_notes",
     "answered_in_turn",
     "build_answer",
     "candidates",
+    "corrections_note",
+    "follow_up_note",
     "near_duplicate_key",
     "uncovered_terms_note",
     "unreported_years_note",
@@ -230,3 +233,29 @@ def abstention_notes(answer: Answer) -> list[str]:
     if answer.unreported_years:
         notes.append(unreported_years_note(answer.unreported_years))
     return notes
+
+
+def corrections_note(answer: Answer) -> str | None:
+    """The misspellings searched as indexed words ("Searched for 'Hampshire' (no article holds
+    'Hampsire')."), or None."""
+    if not answer.corrections:
+        return None
+    searched = ", ".join(f"'{c.searched}'" for c in answer.corrections)
+    typed = ", ".join(f"'{c.typed}'" for c in answer.corrections)
+    return f"Searched for {searched} (no article holds {typed})."
+
+
+def follow_up_note(answer: Answer) -> str | None:
+    """The earlier question a follow-up was read with, or None when it was read on its own."""
+    if answer.follow_up_to is None:
+        return None
+    return f"Read as a follow-up to “{answer.follow_up_to}”."
+
+
+def answer_notes(answer: Answer) -> list[str]:
+    """Everything every interface says under an answer, as sentences: the words corrected, the
+    earlier question a follow-up leaned on, why it abstained, and the filters it was asked with."""
+    from assistant.filters import filter_notes
+
+    notes = [n for n in (corrections_note(answer), follow_up_note(answer)) if n]
+    return notes + abstention_notes(answer) + filter_notes(answer.filters)

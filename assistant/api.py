@@ -12,11 +12,13 @@ from pathlib import Path
 import numpy as np
 
 from assistant.answer import SentenceScoring, build_answer, candidates
-from assistant.chat import Conversation, Turn, reading_query, resolve
+from assistant.chat import Conversation, Turn, follow_up_reading, resolve
 from assistant.dates import date_mentions
+from assistant.filters import match_sources
 from assistant.reader import Reader, reread
-from assistant.records import Answer, AskSettings, Citation, Filters, Hit
+from assistant.records import Answer, AskSettings, Citation, Correction, Filters, Hit
 from assistant.retrieve import FusionWeights, Retriever
+from assistant.spelling import corrected, spelling_corrections, without_possessive
 from assistant.support import (
     Support,
     date_words,
@@ -26,7 +28,7 @@ from assistant.support import (
     unstated_years,
     year_of,
 )
-from assistant.terms import checked_words
+from assistant.terms import checked_words, question_words
 from index.embed import CachedEmbedder, Embedder, OnnxEmbedder, SentenceTransformerEmbedder, cache_dir
 from index.errors import IndexMismatchError
 from index.store import IndexStore, Stats
@@ -57,6 +59,7 @@ class Assistant:
         self._lock = threading.RLock()
         self._generation = store.manifest.generation
         self._years = _years(store.stats())
+        self._sources = [s for s, _ in store.stats().sources if s]
 
     @classmethod
     def load(
@@ -126,14 +129,27 @@ class Assistant:
             )
             self._generation = fresh.manifest.generation
             self._years = _years(fresh.stats())
+            self._sources = [s for s, _ in fresh.stats().sources if s]
             old.close()
             return True
 
     # -- asking --------------------------------------------------------------------------------
 
+    def checked_filters(self, filters: Filters | None) -> Filters:
+        """``filters`` with their sources spelt as the index spells them (matched regardless of
+        case); a :class:`assistant.filters.FilterError` naming a source the index does not hold,
+        and those it does. Dates are checked when a :class:`Filters` is made."""
+        filters = filters or Filters()
+        if not filters.sources:
+            return filters
+        with self._lock:
+            known = list(self._sources)
+        return replace(filters, sources=match_sources(filters.sources, known))
+
     def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
         """Passages for ``query``, best first (reranked by sentence evidence when ``rerank`` is on)."""
         query = _clean_question(query)
+        filters = self.checked_filters(filters)
         with self._lock:
             hits, _, _ = self.retriever.ranked(query, max(k, self.settings.passages), filters)
             if self.settings.rerank and hits:
@@ -142,60 +158,100 @@ class Assistant:
                 hits = _rerank(hits, found, scores, self.settings.passages)
             return hits[:k]
 
-    def ask(self, question: str, conversation: Conversation | None = None, filters: Filters | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        conversation: Conversation | None = None,
+        filters: Filters | None = None,
+        follow_up: bool | None = None,
+    ) -> Answer:
         """Answer ``question`` with up to ``max_sentences`` cited sentences, or abstain.
 
-        With a ``conversation``, a follow-up is resolved against its earlier turns, and the turn is
-        added to it.
+        With a ``conversation``, a follow-up is resolved against its earlier turns, and the turn
+        is added to it (see :mod:`assistant.chat`). A question that may go either way stays a
+        follow-up when that reading quotes the story the conversation was on, and is otherwise
+        read on its own when that finds an answer. ``follow_up`` True or False overrides the
+        guess: False asks the question on its own. A question word no indexed article
+        holds, spelt close to an indexed one, is searched as that one (see
+        :mod:`assistant.spelling`). ``filters`` are checked first (:meth:`checked_filters`).
         """
         question = _clean_question(question)
-        query = resolve(question, conversation)
+        filters = self.checked_filters(filters)
         with self._lock:
-            unknown = self._unknown_terms(question)
-            hits = self._passages(query, filters) if query.strip() else []
-            checked = hits and not unknown and self.settings.min_coverage > 0
-            support = self.support(question, hits) if checked else None
-            if not hits or unknown or (support is not None and not support.names_together):
-                # nothing to score: the passages searched are still shown
-                missing = support.missing if support is not None else ()
-                answer = Answer(question, query, (), 0.0, False, tuple(hits), unknown, missing)
-            else:
-                found = candidates(hits)
-                scores = self._score(query, found, hits)
-                if query != question:
-                    # A follow-up: the context found the passages, but the sentence must answer
-                    # what was asked now, so the new question's own words count as much again.
-                    scores = 0.5 * scores + 0.5 * self._score(question, found, hits)
-                scores = self._read(reading_query(question, query), found, scores)
-                if self.settings.rerank and hits:
-                    hits = _rerank(hits, found, scores, len(hits))
-                covered = support is None or support.coverage >= self.settings.min_coverage
-                threshold = self.settings.min_confidence
-                if not covered:
-                    threshold = max(threshold, self.settings.uncovered_min_confidence)
-                # A date preference that ordered the passages orders their sentences too (the
-                # confidence stays the chosen sentence's own score), and the sentences after the
-                # best one rather come from articles on the question's subject.
-                factors = self.retriever.date_factors([c.hit.date for c in found], filters)
-                ranked = scores if factors is None else (scores * factors).astype(scores.dtype)
-                follow = None if support is None else _off_subject_scaled(
-                    ranked, found, support.naming, self.settings.off_subject_weight
-                )
-                years = event_years(question) if self.settings.later_years_stated else frozenset()
-                unstated = [unstated_years(c.span.sentence, years, c.hit.date) for c in found] if years else None
-                may_quote = None if unstated is None else [not u for u in unstated]
-                answer = build_answer(
-                    question, query, found, scores, hits, self.settings.max_sentences, threshold, follow, ranked,
-                    may_quote, self.settings.min_later_confidence,
-                )
-                if not answer.is_answer and not covered and support is not None:
-                    answer = replace(answer, uncovered_terms=support.missing)
-                if not answer.is_answer and unstated is not None:
-                    answer = replace(answer, unreported_years=_unreported(unstated, scores, threshold))
-                answer = _with_dates(self._with_syndicated_copies(answer))
+            fixes, unknown = self._spelling(question)
+            asked = corrected(question, fixes)
+            reading = follow_up_reading(asked) if follow_up is None else "follow-up" if follow_up else "own"
+            query = resolve(asked, conversation, reading != "own")
+            answer = self._answer(question, asked, query, unknown, filters)
+            if reading == "either" and query != asked and not _on_earlier_story(answer, conversation):
+                alone = self._answer(question, asked, asked, unknown, filters)
+                if alone.is_answer:
+                    answer, query = alone, asked
+            earlier = conversation.last if conversation is not None and query != asked else None
+            answer = replace(
+                answer, corrections=tuple(fixes), filters=filters,
+                follow_up_to=earlier.question if earlier is not None else None,
+            )
         if conversation is not None:
-            conversation.add(Turn(question, query, answer))
+            conversation.add(Turn(question, query, answer, filters))
         return answer
+
+    def _spelling(self, question: str) -> tuple[list[Correction], tuple[str, ...]]:
+        """The corrections of ``question``'s words no indexed passage holds, and the checked words
+        (:meth:`_unknown_terms`) still unknown after them."""
+        unknown = self._unknown_terms(question)
+        missing = self.retriever.lexical.unknown_terms(question_words(question))
+        if not missing:
+            return [], unknown
+        fixes = spelling_corrections(missing, self.retriever.lexical, self._passage_texts)
+        fixed = {c.typed for c in fixes}
+        return fixes, tuple(w for w in unknown if without_possessive(w) not in fixed)
+
+    def _passage_texts(self, chunk_ids: Sequence[int]) -> list[str]:
+        return [c.text for c in self.store.chunks(chunk_ids)]
+
+    def _answer(self, question: str, asked: str, query: str, unknown: tuple[str, ...], filters: Filters) -> Answer:
+        """The answer to ``asked`` (``question`` with its misspellings corrected), searched as ``query``."""
+        hits = self._passages(query, filters) if query.strip() else []
+        checked = hits and not unknown and self.settings.min_coverage > 0
+        support = self.support(asked, hits) if checked else None
+        if not hits or unknown or (support is not None and not support.names_together):
+            # nothing to score: the passages searched are still shown
+            missing = support.missing if support is not None else ()
+            return Answer(question, query, (), 0.0, False, tuple(hits), unknown, missing)
+        found = candidates(hits)
+        scores = self._score(query, found, hits)
+        if query != asked:
+            # A follow-up: the context found the passages, but the sentence must answer what was
+            # asked now, so the new question's own words count as much again.
+            scores = 0.5 * scores + 0.5 * self._score(asked, found, hits)
+        scores = self._read(query, found, scores)
+        if self.settings.rerank and hits:
+            hits = _rerank(hits, found, scores, len(hits))
+        covered = support is None or support.coverage >= self.settings.min_coverage
+        threshold = self.settings.min_confidence
+        if not covered:
+            threshold = max(threshold, self.settings.uncovered_min_confidence)
+        # A date preference that ordered the passages orders their sentences too (the confidence
+        # stays the chosen sentence's own score), and the sentences after the best one rather come
+        # from articles on the question's subject.
+        factors = self.retriever.date_factors([c.hit.date for c in found], filters)
+        ranked = scores if factors is None else (scores * factors).astype(scores.dtype)
+        follow = None if support is None else _off_subject_scaled(
+            ranked, found, support.naming, self.settings.off_subject_weight
+        )
+        years = event_years(asked) if self.settings.later_years_stated else frozenset()
+        unstated = [unstated_years(c.span.sentence, years, c.hit.date) for c in found] if years else None
+        may_quote = None if unstated is None else [not u for u in unstated]
+        answer = build_answer(
+            question, query, found, scores, hits, self.settings.max_sentences, threshold, follow, ranked,
+            may_quote, self.settings.min_later_confidence,
+        )
+        if not answer.is_answer and not covered and support is not None:
+            answer = replace(answer, uncovered_terms=support.missing)
+        if not answer.is_answer and unstated is not None:
+            answer = replace(answer, unreported_years=_unreported(unstated, scores, threshold))
+        return _with_dates(self._with_syndicated_copies(answer))
 
     def _passages(self, query: str, filters: Filters | None) -> list[Hit]:
         return self.retriever.ranked(query, self.settings.passages, filters)[0]
@@ -274,6 +330,19 @@ class Assistant:
     def close(self) -> None:
         with self._lock:
             self.store.close()
+
+
+def _on_earlier_story(answer: Answer, conversation: Conversation | None) -> bool:
+    """Whether ``answer``'s best sentence comes from an article the conversation's last turn quoted
+    (or, when that turn found no answer, one of the articles closest to it): a follow-up that
+    stayed on the story."""
+    last = conversation.last if conversation is not None else None
+    if last is None or last.answer is None or not answer.sentences:
+        return False
+    earlier = {c.article_id for c in last.answer.citations} or {
+        h.article_id for h in last.answer.closest_articles(3)
+    }
+    return answer.sentences[0].citation.article_id in earlier
 
 
 def _with_dates(answer: Answer) -> Answer:

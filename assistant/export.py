@@ -14,21 +14,25 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from assistant.answer import abstention_notes
-from assistant.chat import Conversation
+from assistant.answer import abstention_notes, corrections_note
+from assistant.chat import Conversation, Turn
 from assistant.dates import BY_ARTICLE_DATE, dates_note
-from assistant.records import Answer, Citation, Hit
+from assistant.filters import filter_notes
+from assistant.records import Answer, Citation, Filters, Hit
 
 __all__ = ["answer_record", "conversation_json", "conversation_markdown", "conversation_record", "markdown_text"]
 
 
 def answer_record(answer: Answer) -> dict[str, Any]:
     """An answer as plain data (what ``newsqa ask --json`` prints): the searched passages without
-    their text."""
+    their text, the filters it was asked with, the earlier question a follow-up was read with and
+    the misspelt words searched as indexed ones."""
     return {
         "question": answer.question, "query": answer.query, "is_answer": answer.is_answer,
         "confidence": answer.confidence, "unknown_terms": list(answer.unknown_terms),
         "uncovered_terms": list(answer.uncovered_terms), "unreported_years": list(answer.unreported_years),
+        "follow_up_to": answer.follow_up_to, "corrections": [asdict(c) for c in answer.corrections],
+        "filters": filters_record(answer.filters),
         "sentences": [
             {"text": s.text, "score": s.score, "citation": asdict(s.citation),
              "also_reported_by": [asdict(c) for c in s.also_reported_by],
@@ -39,14 +43,20 @@ def answer_record(answer: Answer) -> dict[str, Any]:
     }
 
 
+def filters_record(filters: Filters) -> dict[str, Any]:
+    """The filters and date preferences a question was asked with, as plain data."""
+    return {"date_from": filters.date_from, "date_to": filters.date_to, "sources": list(filters.sources),
+            "prefer_recent": filters.prefer_recent, "near_date": filters.near_date}
+
+
 def conversation_record(conversation: Conversation, index: str | None = None) -> dict[str, Any]:
-    """The turns of ``conversation``, oldest first, each with its question, the query searched and
-    its answer (``None`` for a turn that failed)."""
+    """The turns of ``conversation``, oldest first, each with its question, the filters it was
+    asked with, the query searched and its answer (``None`` for a turn that failed)."""
     return {
         "saved": _now(),
         "index": index,
         "turns": [
-            {"question": t.question, "query": t.query,
+            {"question": t.question, "query": t.query, "filters": filters_record(t.filters),
              "answer": None if t.answer is None else answer_record(t.answer)}
             for t in conversation.turns
         ],
@@ -58,18 +68,21 @@ def conversation_json(conversation: Conversation, index: str | None = None) -> s
     return json.dumps(conversation_record(conversation, index), indent=2, ensure_ascii=False) + "\n"
 
 
-# Backslash escapes every ASCII punctuation character in CommonMark; these are the ones that can
-# begin emphasis, code, links, images, raw HTML, entities or (GFM) strikethrough and tables.
-_MARKUP = re.compile(r"([\\`*_{}\[\]()<>!&~|#])")
+# Only what can begin markup is escaped, so the quotes read as the articles printed them ("(WHO)",
+# "AT&T", "5 > 4"): code, emphasis, links, images (an escaped "[" leaves "!" harmless), raw HTML
+# and autolinks, (GFM) strikethrough, and an ampersand only where it would begin an entity. One
+# line cannot make a table (no delimiter row), nor can "(", ")", "!", "|", "{" or "}" begin markup.
+_MARKUP = re.compile(r"([\\`*_\[\]<~])|&(?=#?\w+;)")
 _SPACE = re.compile(r"\s+")
 _LIST_NUMBER = re.compile(r"^(\d+)([.)])")  # "1." or "1)" opening a line starts a list
-_LINE_MARK = re.compile(r"^([-+=])")  # a bullet, or a heading's underline
+_LINE_MARK = re.compile(r"^([-+=#>])")  # a bullet, a heading, a quote, or a heading's underline
 
 
 def markdown_text(text: object) -> str:
     """``text`` on one line, shown as itself by any Markdown renderer (NUL, which CommonMark
     replaces, becomes U+FFFD here already)."""
-    line = _MARKUP.sub(r"\\\1", _SPACE.sub(" ", str(text)).strip().replace("\x00", "\ufffd"))
+    line = _SPACE.sub(" ", str(text)).strip().replace("\x00", "\ufffd")
+    line = _MARKUP.sub(lambda m: "\\" + (m.group(1) or "&"), line)
     return _LINE_MARK.sub(r"\\\1", _LIST_NUMBER.sub(r"\1\\\2", line))
 
 
@@ -115,13 +128,27 @@ def _answer_markdown(answer: Answer) -> list[str]:
 def conversation_markdown(conversation: Conversation, index: str | None = None) -> str:
     """The conversation as Markdown: each question, its quoted sentences and their sources."""
     lines = ["# newsqa conversation", ""]
-    lines.append(f"Saved {_now()}" + (f" from the index {markdown_text(index)}" if index else "") + ".")
+    lines.append(f"Saved {_now()}." + (f" Index: {markdown_text(index)}." if index else ""))
     for n, turn in enumerate(conversation.turns, 1):
         lines += ["", f"## {n}. {markdown_text(turn.question)}", ""]
-        if turn.query != turn.question:
-            lines += [f"Read as a follow-up: searched for “{markdown_text(turn.query)}”.", ""]
+        notes = _asked_notes(turn)
+        if notes:
+            lines += [" ".join(markdown_text(note) for note in notes), ""]
         lines += ["The answer failed (see the app's log)."] if turn.answer is None else _answer_markdown(turn.answer)
     return "\n".join(lines) + "\n"
+
+
+def _asked_notes(turn: Turn) -> list[str]:
+    """How a turn's question was asked: its filters and preferences, the words corrected and, for a
+    follow-up, the earlier question and the query searched."""
+    notes = filter_notes(turn.filters) or ["Searched all articles."]
+    if turn.answer is not None and (corrected := corrections_note(turn.answer)):
+        notes.append(corrected)
+    if turn.query != turn.question:
+        earlier = turn.answer.follow_up_to if turn.answer is not None else None
+        to = f" to “{earlier}”" if earlier else ""
+        notes.append(f"Read as a follow-up{to}: searched for “{turn.query}”.")
+    return notes
 
 
 def _now() -> str:

@@ -110,11 +110,13 @@ def new_model() -> tuple[Any, Any]:
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
+    from index.embed import quiet_weight_loading
+
     path = base_path()
     hf_logging.set_verbosity_error()  # "some weights were newly initialised": the head, as intended
-    hf_logging.disable_progress_bar()
-    tokenizer = AutoTokenizer.from_pretrained(str(path))
-    model = AutoModelForSequenceClassification.from_pretrained(str(path), num_labels=1)
+    with quiet_weight_loading():
+        tokenizer = AutoTokenizer.from_pretrained(str(path))
+        model = AutoModelForSequenceClassification.from_pretrained(str(path), num_labels=1)
     for name, param in model.named_parameters():
         param.requires_grad = name != FROZEN
     torch.manual_seed(0)

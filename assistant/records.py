@@ -7,18 +7,20 @@ Every offset is a character offset into ``Article.text`` of the cited article, s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Literal
 
-__all__ = ["Answer", "AnswerSentence", "AskSettings", "Citation", "DateMention", "Filters", "Hit"]
+__all__ = ["Answer", "AnswerSentence", "AskSettings", "Citation", "Correction", "DateMention", "Filters", "Hit"]
 
 
 @dataclass(frozen=True)
 class Filters:
     """Restrictions on what may be retrieved. Empty fields restrict nothing.
 
-    Dates are ISO strings compared on their first 10 characters, both ends inclusive. A filter that
-    matches no article makes every search return nothing.
+    Dates are days as ``YYYY-MM-DD``, both ends inclusive; a month or a year is taken as its first
+    day for ``date_from`` and its last for ``date_to`` (see :mod:`assistant.filters`). Anything else,
+    or ``date_from`` after ``date_to``, is a :class:`assistant.filters.FilterError` naming the value.
+    Sources are checked against the index by ``Assistant.ask`` and ``search``. A filter that matches
+    no article makes every search return nothing.
 
     ``prefer_recent`` and ``near_date`` restrict nothing: they reorder the passages and the
     answer's sentences (never whether it abstains). ``prefer_recent`` favours
@@ -39,11 +41,20 @@ class Filters:
         return self.prefer_recent or self.near_date is not None
 
     def __post_init__(self) -> None:
+        from assistant.filters import FilterError, date_bound, day
+
+        # Normalised in place: a frozen record, but "2020" must compare as the day it stands for.
+        if self.date_from is not None:
+            bound = date_bound(self.date_from, "From date") if self.date_from.strip() else None
+            object.__setattr__(self, "date_from", bound)
+        if self.date_to is not None:
+            bound = date_bound(self.date_to, "To date", end=True) if self.date_to.strip() else None
+            object.__setattr__(self, "date_to", bound)
         if self.near_date is not None:
-            try:
-                date.fromisoformat(self.near_date[:10])
-            except ValueError:
-                raise ValueError(f"near_date must be a date as YYYY-MM-DD, not {self.near_date!r}.") from None
+            object.__setattr__(self, "near_date", day(self.near_date, "near_date") if self.near_date.strip() else None)
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise FilterError(f"From date {self.date_from} is after To date {self.date_to}: no article can match.")
+        object.__setattr__(self, "sources", tuple(self.sources))
 
 
 @dataclass(frozen=True)
@@ -107,6 +118,15 @@ class AnswerSentence:
 
 
 @dataclass(frozen=True)
+class Correction:
+    """A question word no indexed article holds (``typed``), searched as the frequent indexed word
+    closest to it in spelling (``searched``): "Hampsire" as "Hampshire"."""
+
+    typed: str
+    searched: str
+
+
+@dataclass(frozen=True)
 class Answer:
     """What ``Assistant.ask`` returns.
 
@@ -119,7 +139,9 @@ class Answer:
     covers the question (see ``AskSettings.min_coverage``), are the question's words the closest
     article does not mention. ``unreported_years``, on an abstention, are the years the question
     asks about that no confident sentence names, its articles having been published before them
-    (see ``AskSettings.later_years_stated``).
+    (see ``AskSettings.later_years_stated``). ``follow_up_to`` is the earlier question this one was
+    read as a follow-up to (None when it was read on its own); ``corrections`` are the misspelt
+    words searched as indexed ones; ``filters`` are those it was asked with, as applied.
     """
 
     question: str
@@ -131,6 +153,9 @@ class Answer:
     unknown_terms: tuple[str, ...] = field(default=())
     uncovered_terms: tuple[str, ...] = field(default=())
     unreported_years: tuple[str, ...] = field(default=())
+    follow_up_to: str | None = None
+    corrections: tuple[Correction, ...] = field(default=())
+    filters: Filters = field(default_factory=Filters)
 
     @property
     def citations(self) -> tuple[Citation, ...]:

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.terms import WORD, question_names, question_words
+from assistant.terms import question_names, question_words
+from assistant.words import WORD
 from index.lexical import LexicalIndex, tokenize
 
 __all__ = [

@@ -14,16 +14,13 @@ import json
 import re
 from pathlib import Path
 
+from assistant.words import STOP_WORDS, WORD
 from index.fold import fold_accents
 
 __all__ = ["checked_words", "is_common_word", "is_name", "question_names", "question_words"]
 
-WORD = re.compile(r"[^\W_][\w'’\-]*")  # a word in any script's letters: "Beyoncé", "Zelenskyy"
-
-
 @functools.cache
 def _function_words() -> frozenset[str]:
-    from assistant.chat import STOP_WORDS
     from assistant.score import STOPWORDS
 
     return frozenset(STOP_WORDS | STOPWORDS)

@@ -1,7 +1,7 @@
 """News and wire feeds read as articles: RSS 2.0, RSS 1.0 (RDF), Atom, IPTC NewsML-G2 and NITF.
 
 :func:`read_feed` streams a feed with lxml and yields an ``Article`` for each item (entry, newsItem)
-with text, and a :class:`~corpus.load.Skipped` at its line for each without; a syntax error ends
+with text, and a :class:`~corpus.reading.Skipped` at its line for each without; a syntax error ends
 the file with a ``Skipped`` at its line, the items before it kept. Nothing is resolved or fetched:
 no entities, no DTDs, no network, since the feed is untrusted. ``corpus.load`` reads ``.rss``,
 ``.atom`` and ``.xml`` files (``.gz`` too) through it.
@@ -19,9 +19,7 @@ import lxml.html
 
 from corpus.article import Article
 from corpus.clean import normalize_title
-
-# The package's shared pieces of reading: how a skip is reported and an article assembled.
-from corpus.load import _BINARY_REASON, _HTML_BLOCKS, _HTML_DROP, Skipped, _article_from_parts, _looks_binary, _skipped
+from corpus.reading import HTML_BLOCKS, HTML_DROP, Skipped, article_from_parts, skipped, sniff_not_text
 
 __all__ = ["read_feed"]
 
@@ -138,18 +136,17 @@ def _g2_item(path: Path, item: Any) -> Article | Skipped:
             break
     body = body if body.strip() else _child_text(content, "description") or ""
     if not body.strip():
-        return _skipped(place, "news item has no text (a picture or video item?)")
+        return skipped(place, "news item has no text (a picture or video item?)")
     provider = _child(meta, "provider")
     provider_name = None if provider is None else provider.get("literal") or provider.get("qcode", "").partition(":")[2]
     author = _child_text(content, "by")
-    return _article_from_parts(
-        path,
+    return article_from_parts(
+        place,
         _child_text(content, "headline") or _child_text(meta, "title"),
         body,
         date=_child_text(content, "contentCreated") or _child_text(meta, "firstCreated", "versionCreated"),
         source=_child_text(content, "creditline") or provider_name,
         given_id=item.get("guid"),
-        place=place,
         extra=(("author", author),) if author else (),
     )
 
@@ -170,7 +167,7 @@ def _nitf_item(path: Path, item: Any) -> Article | Skipped:
     else:
         body = ""
     if not body.strip():
-        return _skipped(f"{path}:{item.sourceline}", "NITF document has no body.content text")
+        return skipped(f"{path}:{item.sourceline}", "NITF document has no body.content text")
     pubdata, copyright_, doc_id = (_descendant(item, n) for n in ("pubdata", "doc.copyright", "doc-id"))
     source = (pubdata is not None and pubdata.get("name")) or (copyright_ is not None and copyright_.get("holder"))
     given_id = doc_id.get("id-string") if doc_id is not None else None
@@ -180,15 +177,14 @@ def _nitf_item(path: Path, item: Any) -> Article | Skipped:
     hedline = _descendant(item, "hedline")
     byline = _descendant(item, "byline")
     author = _text_of(byline).strip() if byline is not None else ""
-    return _article_from_parts(
-        path,
+    return article_from_parts(
+        f"{path}:{item.sourceline}",
         _child_text(hedline, "hl1") or _child_text(_child(item, "head"), "title"),
         body,
         date=pubdata.get("date.publication") if pubdata is not None else None,
         source=source or None,
         url=url if url and url.startswith(("http://", "https://")) else None,
         given_id=given_id,
-        place=f"{path}:{item.sourceline}",
         extra=(("author", author),) if author else (),
     )
 
@@ -201,20 +197,19 @@ def _feed_item(path: Path, item: Any, feed_title: str | None) -> Article | Skipp
     place = f"{path}:{item.sourceline}"
     body = _item_body(item)
     if not body.strip():
-        return _skipped(place, "feed item has no description or content")
+        return skipped(place, "feed item has no description or content")
     guid = _child_text(item, "guid", "id")
     if guid and ":" not in guid and feed_title:
         guid = f"{feed_title}:{guid}"  # "12345" is unique within its feed only; URLs, URNs and tags everywhere
     extra = tuple((key, value) for key, value in (("author", _item_author(item)), ("feed", feed_title)) if value)
-    return _article_from_parts(
-        path,
+    return article_from_parts(
+        place,
         _child_text(item, "title"),
         body,
         date=_child_text(item, "pubDate", "published", "date", "updated"),
         source=_item_source(item) or feed_title,
         url=_child_text(item, "link") or _atom_link(item),
         given_id=guid,
-        place=place,
         extra=extra,
     )
 
@@ -223,8 +218,8 @@ def read_feed(path: Path, stream: IO[bytes]) -> Iterator[Article | Skipped]:
     """Each item of an RSS, Atom or NewsML-G2 feed (or the one article of an NITF document),
     streamed: the items before a syntax error are kept, and the error is reported at its line.
     Entities are not resolved and nothing is fetched (the feed is untrusted)."""
-    if _looks_binary(stream):
-        yield _skipped(str(path), _BINARY_REASON)
+    if reason := sniff_not_text(stream):
+        yield skipped(str(path), reason)
         return
     events = _pull_events(stream)
     feed_title: str | None = None
@@ -237,7 +232,7 @@ def read_feed(path: Path, stream: IO[bytes]) -> Iterator[Article | Skipped]:
                 if root:
                     if name not in _FEED_ITEMS:
                         reason = f"XML that is not an RSS, Atom, NewsML-G2 or NITF document (its root is <{name}>)"
-                        yield _skipped(str(path), reason)
+                        yield skipped(str(path), reason)
                         return
                     item_name = _FEED_ITEMS[name]
                     root = False
@@ -252,7 +247,7 @@ def read_feed(path: Path, stream: IO[bytes]) -> Iterator[Article | Skipped]:
             ):
                 feed_title = normalize_title(_text_of(element))
     except lxml.etree.XMLSyntaxError as exc:
-        yield _skipped(f"{path}:{exc.lineno}" if exc.lineno else str(path), f"invalid XML: {exc.msg}")
+        yield skipped(f"{path}:{exc.lineno}" if exc.lineno else str(path), f"invalid XML: {exc.msg}")
 
 
 def _pull_events(stream: IO[bytes], chunk_size: int = 1 << 16) -> Iterator[tuple[str, Any]]:
@@ -287,9 +282,9 @@ def _html_fragment_text(fragment: str) -> str:
         tree = lxml.html.fragment_fromstring(fragment, create_parent="div")
     except (lxml.etree.ParserError, ValueError):
         return fragment
-    for element in list(tree.iter(*_HTML_DROP)):
+    for element in list(tree.iter(*HTML_DROP)):
         element.drop_tree()
-    for element in tree.iter(*_HTML_BLOCKS, "div", "br"):
+    for element in tree.iter(*HTML_BLOCKS, "div", "br"):
         # text outside any block ("Summary. <p>More</p>") is kept, in its place
         breaks = "\n" if element.tag == "br" else "\n\n"
         element.tail = breaks + (element.tail or "")

@@ -22,7 +22,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TextIO
 
-from assistant.cli import positive_int
 from eval.errors import EvalError
 from eval.formats import load_conversations, load_questions, load_sentences, load_unanswerable
 from eval.report import format_table, write_report
@@ -35,6 +34,7 @@ from eval.run import (
     evaluate_sentences,
     evaluate_unanswerable,
 )
+from newsqa.args import positive_int
 
 if TYPE_CHECKING:
     from assistant.records import AskSettings

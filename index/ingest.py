@@ -23,7 +23,7 @@ from corpus.dedup import DuplicateFinder, minhash_signature, text_fingerprint
 from corpus.load import ColumnMap, Skipped, read_articles
 from index.chunk import Chunk, Chunker
 from index.embed import Embedder
-from index.errors import IndexMismatchError, IndexNotFoundError
+from index.errors import IndexMismatchError, IndexNotFoundError, InputNotFoundError
 from index.store import DATABASE, MANIFEST, IndexStore, creation_interrupted
 from index.vectors import FaissKind
 
@@ -119,9 +119,18 @@ def ingest(
 ) -> IngestReport:
     """Read ``paths`` into the index at ``index_dir`` (created if absent) and report what happened.
 
+    ``paths`` are files or folders. If any of them does not exist, nothing is ingested:
+    :class:`InputNotFoundError` names every missing one, raised before the index is opened or
+    created and before ``load_embedder`` is called, so a mistyped path costs no model load and
+    leaves no index behind (an existing one is not touched). A typo among several paths is most
+    likely a mistake in the command, and ingesting the others first would leave the index
+    half-updated by a command that is about to be run again. Records or files that exist but
+    cannot be read are not errors: they are listed in the report's ``skipped``.
+
     ``progress`` is called with the number of articles just handled (for a progress bar).
     """
     started = time.perf_counter()
+    _require_paths(paths)
     embedder = _LazyEmbedder(load_embedder)
     store = open_or_create(index_dir, model, embedder, faiss_kind)
     try:
@@ -149,6 +158,18 @@ def ingest(
         return report
     finally:
         store.close()
+
+
+def _require_paths(paths: Sequence[str | os.PathLike[str]]) -> None:
+    """Raise InputNotFoundError naming every one of ``paths`` that does not exist."""
+    missing = [str(p) for p in ([paths] if isinstance(paths, str | os.PathLike) else paths) if not Path(p).exists()]
+    if len(missing) == 1:
+        raise InputNotFoundError(f"no such file or directory: {missing[0]!r}; nothing was ingested. Check the path.")
+    if missing:
+        raise InputNotFoundError(
+            f"{len(missing)} of the paths given do not exist: {', '.join(repr(m) for m in missing)}; "
+            "nothing was ingested. Correct them or leave them out."
+        )
 
 
 class _State:

@@ -179,6 +179,25 @@ class LexicalIndex:
             out.append(token)
         return out
 
+    def document_frequency(self, token: str) -> int:
+        """How many indexed passages hold ``token`` (as :func:`tokenize` gives tokens)."""
+        return len(self._rows_with(token))
+
+    def close_tokens(self, token: str, max_distance: int, limit: int = 10) -> list[tuple[str, int]]:
+        """The vocabulary's tokens within ``max_distance`` edits (Levenshtein) of ``token``, other
+        than itself, as (token, distance), nearest first, at most ``limit``."""
+        from rapidfuzz import process
+        from rapidfuzz.distance import Levenshtein
+
+        found = process.extract(
+            token, self._sorted_vocab, scorer=Levenshtein.distance, score_cutoff=max_distance, limit=limit + 1
+        )
+        return [(t, int(d)) for t, d, _ in sorted(found, key=lambda f: (f[1], f[2])) if t != token][:limit]
+
+    def passages_with(self, token: str, limit: int = 5) -> list[int]:
+        """The chunk ids of up to ``limit`` passages that hold ``token``."""
+        return [int(self.chunk_ids[r]) for r in self._rows_with(token)[:limit]]
+
     @cached_property
     def _sorted_vocab(self) -> list[str]:
         return sorted(self._bm25.vocab_dict) if self._bm25 is not None else []

@@ -265,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     corpus = write_jsonl(work / "corpus.jsonl", rows)
     print(f"building the index of {len(rows)} articles in {index_dir} ...", flush=True)
     subprocess.run(
-        [sys.executable, "-m", "assistant", "ingest", str(corpus), "--index", str(index_dir), "-q"],
+        [sys.executable, "-m", "newsqa", "ingest", str(corpus), "--index", str(index_dir), "-q"],
         check=True,
         cwd=ROOT,
         env=app_env(),

@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.update(app_env())  # building the demo index below loads the model in this process
 
-    from assistant.cli import ensure_demo_index
+    from newsqa.cli import ensure_demo_index
 
     index = ensure_demo_index()
     args.out.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 # Lint first, so a style or typing error fails in seconds rather than after the suite.
 .venv/bin/ruff check .
-.venv/bin/mypy corpus index assistant eval app.py
+.venv/bin/mypy corpus index assistant eval newsqa app.py
 if [ ! -x /usr/bin/chromium ]; then
     if [ "$(id -u)" = 0 ]; then
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null

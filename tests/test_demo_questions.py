@@ -30,7 +30,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     chosen += rows[:20]
     corpus = root / "demo.jsonl"
     corpus.write_text("".join(json.dumps(r) + "\n" for r in {r["id"]: r for r in chosen}.values()), encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "assistant", "ingest", str(corpus), "--index", str(root / "ix"), "-q"],
+    proc = subprocess.run([sys.executable, "-m", "newsqa", "ingest", str(corpus), "--index", str(root / "ix"), "-q"],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     loaded = Assistant.load(root / "ix")

@@ -27,7 +27,7 @@ Please enter your name here
 
 
 def newsqa(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True, timeout=600)
+    proc = subprocess.run([sys.executable, "-m", "newsqa", *args], capture_output=True, text=True, timeout=600)
     if check and proc.returncode not in (0, 3):
         raise AssertionError(f"newsqa {args} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
     return proc
@@ -129,8 +129,16 @@ def test_search_lists_the_matching_passages_with_their_place(index: Path) -> Non
     assert all(assistant.article_text(h["article_id"])[h["start"] : h["end"]] == h["text"] for h in hits)
     articles = json.loads(newsqa("search", "fire", "--index", str(index), "--articles", "-k", "4", "--json").stdout)
     assert len(articles) == 4 and len({h["article_id"] for h in articles}) == 4
-    text = newsqa("search", "Porthwen harbour fire", "--index", str(index), "--source", "No Such Outlet").stdout
+    text = newsqa("search", "Porthwen harbour fire", "--index", str(index), "--to", "1999").stdout
     assert text.strip() == "No passage matches that."
+    # a source the index lacks, or a date that is not one: a usage error naming it, before the model loads
+    refused = newsqa("search", "fire", "--index", str(index), "--source", "No Such Outlet", check=False)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert "no source 'No Such Outlet': it holds 'Wikinews (en)'" in refused.stderr
+    refused = newsqa("ask", "What burned?", "--index", str(index), "--from", "last tuesday", check=False)
+    assert refused.returncode == 2 and "'last tuesday' is not a date" in refused.stderr
+    stated = newsqa("ask", "Which harbour burned?", "--index", str(index), "--source", "wikinews").stdout
+    assert "Searched only articles from Wikinews (en)." in stated
 
 
 def test_stats_and_reingest_and_delete(index: Path, tmp_path: Path) -> None:

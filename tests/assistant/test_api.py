@@ -34,12 +34,16 @@ def test_conversation_records_turns_and_resolves_follow_ups(small_assistant: Ass
 
 
 def test_hostile_questions_are_bounded_and_sane(small_assistant: Assistant) -> None:
-    for question in ["x" * 100_000, "\x00\x01\x02 bridge \x1b[31m", "<script>alert(1)</script>", "the of and a",
-                     "¿Dónde está el puente?", "🌉🌊❓", ""]:
+    for question in ["x" * 100_000, "<script>alert(1)</script>", "🌉🌊❓", ""]:
         answer = small_assistant.ask(question)
         assert len(answer.question) <= 2000
-        assert all(small_assistant.article_text(s.citation.article_id)[s.citation.start : s.citation.end] == s.text
-                   for s in answer.sentences)
+        assert not answer.is_answer and answer.sentences == (), question  # nothing in them to answer
+    # control characters around a real question: cleaned away, and it is answered as asked
+    answer = small_assistant.ask("\x00Who scored 31 points\x1b in the final?\x07")
+    assert answer.question == "Who scored 31 points in the final?"
+    assert answer.is_answer and "Sam Ortiz" in answer.sentences[0].text
+    for s in answer.sentences:
+        assert small_assistant.article_text(s.citation.article_id)[s.citation.start : s.citation.end] == s.text
 
 
 def test_refresh_sees_articles_added_after_loading(small_assistant: Assistant, tmp_path: Path) -> None:
@@ -273,3 +277,26 @@ def test_relative_dates_of_quoted_sentences_are_resolved(small_assistant: Assist
     assert [(d.text, d.value) for d in best.dates] == [("Saturday", "2021-05-08")]
     text = small_assistant.article_text(best.citation.article_id)
     assert all(text[d.start : d.end] == d.text for s in answer.sentences for d in s.dates)
+
+
+def test_a_short_question_that_may_go_either_way_follows_the_story_it_finds(small_assistant: Assistant) -> None:
+    chat = Conversation()
+    small_assistant.ask("Why was the Old Mill bridge in Riverton closed?", chat)
+    # on the story: its follow-up reading quotes the bridge article
+    on_story = small_assistant.ask("What were the engineers inspecting?", chat)
+    assert on_story.follow_up_to == "Why was the Old Mill bridge in Riverton closed?"
+    assert on_story.is_answer and on_story.sentences[0].citation.article_id == "a1"
+    # a new subject: read on its own, and its query carries nothing of the bridge
+    new = small_assistant.ask("Which team won the basketball championship?", chat)
+    assert new.follow_up_to is None and new.query == "Which team won the basketball championship?"
+    assert new.is_answer and new.sentences[0].citation.article_id == "a2"
+    assert [t.query for t in chat.turns][-1] == new.query
+
+
+def test_a_follow_up_can_be_asked_on_its_own(small_assistant: Assistant) -> None:
+    chat = Conversation()
+    small_assistant.ask("Why was the Old Mill bridge in Riverton closed?", chat)
+    alone = small_assistant.ask("When will it reopen?", chat, follow_up=False)
+    assert alone.follow_up_to is None and alone.query == "When will it reopen?"
+    forced = small_assistant.ask("Which team won the basketball championship?", chat, follow_up=True)
+    assert forced.follow_up_to == "When will it reopen?" and forced.query != forced.question

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant import cli
 from assistant.api import Assistant
 from assistant.batch import LineProblem, QuestionLine, count_lines, read_questions
 from assistant.records import Answer, Filters
+from newsqa import cli
 
 
 def test_plain_text_is_a_question_a_line(tmp_path: Path) -> None:
@@ -80,6 +80,7 @@ def test_near_question_asks_each_line_near_its_own_date(
             return Answer(question, question, (), 0.0, False)
 
     monkeypatch.setattr(cli, "_load_assistant", lambda args: Recording())
+    monkeypatch.setattr(cli, "_checked_filters", cli._filters)  # no index here to check the source against
     path = tmp_path / "q.jsonl"
     path.write_text('{"question": "A?", "date": "2022/06/10"}\n{"question": "B?"}\n', encoding="utf-8")
     argv = ["ask", "--questions", str(path), "--index", "ix", "--source", "Wire"]

@@ -14,9 +14,15 @@ from markdown_it import MarkdownIt
 from tests_support import tags_of
 
 from assistant.chat import Conversation, Turn
-from assistant.cli import save_conversation
-from assistant.export import answer_record, conversation_markdown, conversation_record, markdown_text
-from assistant.records import Answer, AnswerSentence, Citation, Hit
+from assistant.export import (
+    answer_record,
+    conversation_json,
+    conversation_markdown,
+    conversation_record,
+    markdown_text,
+)
+from assistant.records import Answer, AnswerSentence, Citation, Correction, Filters, Hit
+from newsqa.cli import save_conversation
 
 ARTICLE = "The ferry was suspended on Monday. Repairs will take two weeks.\n\nThe mayor said so."
 HOSTILE = "<img src=x onerror=alert(1)> ![t](https://tracker.example/p.gif) [x](javascript:alert(1)) **b** `c`"
@@ -66,6 +72,7 @@ def test_markdown_quotes_each_sentence_with_its_citation() -> None:
     assert cited in text
     assert "also reported by Ferry suspended — Coastal Wire, 2023-01-02. <https://wire.example/f>" in text
     assert "Read as a follow-up: searched for “How long? ferry suspended”." in text
+    assert "Index: demo." in text and "Searched all articles." in text
     rendered = markdown_html(text)
     links = {a["href"] for tag, a in tags_of(rendered) if tag == "a"}
     assert links == {"https://courier.example/ferry", "https://wire.example/f"}
@@ -114,6 +121,36 @@ def test_markdown_text_renders_as_itself(text: str) -> None:
     # A viewer that links bare web addresses creates links, and nothing else.
     linked = tags_of(markdown_html(markdown_text(text)))
     assert {tag for tag, _ in linked} <= {"p", "a"} and links_are_web(linked), linked
+
+
+def test_quotes_read_as_the_article_printed_them() -> None:
+    printed = "The World Health Organization (WHO) said AT&T's 5 > 4 rule! {sic} | no."
+    assert markdown_text(printed) == printed
+    assert markdown_text("a *b* [c](d) <e> `f` &amp; ~g~ _h_") == r"a \*b\* \[c\](d) \<e> \`f\` \&amp; \~g\~ \_h\_"
+
+
+def test_each_question_keeps_the_filters_and_preferences_it_was_asked_with() -> None:
+    s = AnswerSentence("Repairs will take two weeks.", cite("Repairs will take two weeks."), 0.4)
+    filters = Filters(date_from="2023-01", sources=("Courier",), near_date="2023-01-05")
+    answer = Answer("How long?", "How long? ferry", (s,), 0.5, True, follow_up_to="Why was the ferry suspended?",
+                    corrections=(Correction("feryy", "ferry"),), filters=filters)
+    conversation = Conversation([answered("Why was the ferry suspended?", s),
+                                 Turn("How long?", "How long? ferry", answer, filters)])
+    record = json.loads(conversation_json(conversation, "demo"))
+    assert record["turns"][0]["filters"] == {"date_from": None, "date_to": None, "sources": [],
+                                             "prefer_recent": False, "near_date": None}
+    assert record["turns"][1]["filters"] == {"date_from": "2023-01-01", "date_to": None, "sources": ["Courier"],
+                                             "prefer_recent": False, "near_date": "2023-01-05"}
+    saved = record["turns"][1]["answer"]
+    assert saved["follow_up_to"] == "Why was the ferry suspended?"
+    assert saved["corrections"] == [{"typed": "feryy", "searched": "ferry"}]
+    assert saved["filters"] == record["turns"][1]["filters"]
+    text = conversation_markdown(conversation, "demo")
+    second = text[text.index("## 2."):]
+    assert "Searched only articles from Courier; dated 2023-01-01 to now." in second
+    assert "Ranked the articles published shortly before 2023-01-05 first." in second
+    assert "Searched for 'ferry' (no article holds 'feryy')." in second
+    assert "Read as a follow-up to “Why was the ferry suspended?”: searched for “How long? ferry”." in second
 
 
 def test_the_json_record_keeps_offsets_that_slice_the_article() -> None:

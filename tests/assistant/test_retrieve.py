@@ -1,5 +1,8 @@
+import re
+
 import pytest
 
+from assistant.filters import FilterError
 from assistant.records import Filters
 from assistant.retrieve import FusionWeights, date_factor, day_number, fuse
 
@@ -81,10 +84,43 @@ def test_date_filter_really_filters(small_assistant) -> None:  # type: ignore[no
 
 
 def test_a_filter_matching_nothing_returns_nothing(small_assistant) -> None:  # type: ignore[no-untyped-def]
-    assert small_assistant.search("bridge", k=10, filters=Filters(sources=("No Such Paper",))) == []
     assert small_assistant.search("bridge", k=10, filters=Filters(date_from="2030-01-01")) == []
-    answer = small_assistant.ask("Why was the bridge closed?", filters=Filters(sources=("No Such Paper",)))
+    answer = small_assistant.ask("Why was the bridge closed?", filters=Filters(date_to="1999"))
     assert not answer.is_answer and answer.searched == ()
+    assert answer.filters.date_to == "1999-12-31"
+
+
+def test_an_unknown_source_is_refused_naming_the_known_ones(small_assistant) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(FilterError, match=r"no source 'No Such Paper': it holds 'Riverton Post', 'Sports Daily'"):
+        small_assistant.search("bridge", k=10, filters=Filters(sources=("No Such Paper",)))
+    with pytest.raises(FilterError, match="No Such Paper"):
+        small_assistant.ask("Why was the bridge closed?", filters=Filters(sources=("No Such Paper",)))
+
+
+def test_sources_match_regardless_of_case(small_assistant) -> None:  # type: ignore[no-untyped-def]
+    answer = small_assistant.ask("Why was the bridge closed?", filters=Filters(sources=(" riverton post",)))
+    assert answer.filters.sources == ("Riverton Post",)
+    assert {h.source for h in answer.searched} == {"Riverton Post"}
+
+
+@pytest.mark.parametrize(
+    ("fields", "named"),
+    [
+        ({"date_from": "yesterday"}, "'yesterday'"),
+        ({"date_from": "2019-02-30"}, "'2019-02-30'"),
+        ({"date_to": "2020-31-01"}, "'2020-31-01'"),
+        ({"date_from": "2021-05-01", "date_to": "2021-01"}, "2021-05-01 is after To date 2021-01-31"),
+        ({"near_date": "2021"}, "'2021'"),
+    ],
+)
+def test_a_date_that_is_not_one_is_refused_naming_it(fields: dict[str, str], named: str) -> None:
+    with pytest.raises(FilterError, match=re.escape(named)):
+        Filters(**fields)  # type: ignore[arg-type]
+
+
+def test_a_month_or_a_year_bounds_the_dates_it_spans() -> None:
+    assert Filters(date_from="2020", date_to="2020-02") == Filters(date_from="2020-01-01", date_to="2020-02-29")
+    assert Filters(date_from=" 2021-3-5 ").date_from == "2021-03-05"
 
 
 def test_prefer_recent_ranks_newer_articles_higher(small_assistant) -> None:  # type: ignore[no-untyped-def]

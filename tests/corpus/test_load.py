@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import random
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -124,7 +125,7 @@ def test_json_array_with_syntax_error_keeps_earlier_records(tmp_path: Path) -> N
 
 def test_broken_pretty_printed_json_object_is_one_skip(tmp_path: Path) -> None:
     path = write(tmp_path / "obj.json", '{\n  "id": "x",\n  "text": "Fine."\n  "title": "T"\n}\n')
-    assert read(path) == [Skipped(f"{path}:4", "invalid JSON: Expecting ',' delimiter")]
+    assert read(path) == [Skipped(f"{path}:4", "invalid JSON at column 3: Expecting ',' delimiter")]
 
 
 def test_json_record_fields(tmp_path: Path) -> None:
@@ -425,10 +426,13 @@ def test_html_with_no_text(tmp_path: Path) -> None:
 def test_bad_json_line_among_good_ones(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     lines = [json.dumps(RECORDS[0]), '{"id": "broken", "text": "x" "y"}', "", json.dumps(RECORDS[1])]
     path = write(tmp_path / "bad.jsonl", "\n".join(lines) + "\n")
-    with caplog.at_level(logging.WARNING, logger="corpus.load"):
+    with caplog.at_level(logging.DEBUG):
         items = read(path)
-    assert items == [EXPECTED[0], Skipped(f"{path}:2", "invalid JSON: Expecting ',' delimiter"), EXPECTED[1]]
-    assert any(f"{path}:2" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
+    skip = Skipped(f"{path}:2", "invalid JSON at column 30: Expecting ',' delimiter")
+    assert items == [EXPECTED[0], skip, EXPECTED[1]]
+    # The Skipped is the report (newsqa ingest lists it); a warning as well showed each skip twice.
+    assert any(f"{path}:2" in r.getMessage() and r.levelno == logging.DEBUG for r in caplog.records)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
 @pytest.mark.parametrize(
@@ -444,7 +448,7 @@ def test_bad_json_line_among_good_ones(tmp_path: Path, caplog: pytest.LogCapture
         ('"just a string"', "not a JSON object (got string)"),
         ("42", "not a JSON object (got number)"),
         ("null", "not a JSON object (got null)"),
-        ("{", "invalid JSON: Expecting property name enclosed in double quotes"),
+        ("{", "invalid JSON at column 2: Expecting property name enclosed in double quotes"),
     ],
 )
 def test_bad_records_are_skipped_with_their_line(tmp_path: Path, line: str, reason: str) -> None:
@@ -452,6 +456,34 @@ def test_bad_records_are_skipped_with_their_line(tmp_path: Path, line: str, reas
     items = read(path)
     assert items[1] == Skipped(f"{path}:2", reason)
     assert [getattr(i, "id", None) for i in items] == ["ok1", None, "ok2"]
+
+
+def test_json_errors_keep_their_line_and_column(tmp_path: Path) -> None:
+    """Regression: the reason was json's message without its position, "invalid JSON: Invalid
+    control character at", cut off where the position had been."""
+    path = write(tmp_path / "ctl.jsonl", '{"id": "ok", "text": "Fine."}\n{"text": "abcdef\x01"}\n')
+    assert read(path)[1] == Skipped(f"{path}:2", "invalid JSON at column 17: Invalid control character")
+    path = write(tmp_path / "open.jsonl", '{"id": "c", "text": "unterminated}\n')
+    assert read(path) == [Skipped(f"{path}:1", "invalid JSON at column 21: Unterminated string starting")]
+
+
+@pytest.mark.parametrize(
+    ("content", "place", "reason"),
+    [
+        ('[\n{"text": "Fine."},\n  {"text": oops}\n]', 3, "invalid JSON at column 12: Expecting value"),
+        (
+            '[\n{"text": "Fine."}\n  {"text": "Lost."}]',
+            3,
+            "invalid JSON at column 3: expected ',' or ']' after an array element",
+        ),
+        ('[\n{"text": "Fine."}\n', 3, "invalid JSON at column 1: the array is not closed with ']'"),
+        ('[\n{"text": "Fine."}\n]\n\n  oops', 5, "invalid JSON at column 3: extra data after the array"),
+    ],
+)
+def test_json_array_errors_keep_their_line_and_column(tmp_path: Path, content: str, place: int, reason: str) -> None:
+    path = write(tmp_path / "arr.json", content)
+    fine = Article(id=content_id(None, "Fine."), title=None, text="Fine.")
+    assert read(path) == [fine, Skipped(f"{path}:{place}", reason)]
 
 
 def test_undecodable_bytes_in_jsonl_skip_only_that_line(tmp_path: Path) -> None:
@@ -477,23 +509,66 @@ def test_txt_with_a_few_bad_bytes_is_read(tmp_path: Path) -> None:
     assert item.text.endswith("\ufffd")
 
 
+BINARY = "looks like a binary file, not text (it contains NUL bytes)"
+UTF16 = "not UTF-8 text: it looks like UTF-16; re-encode the file as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8)"
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00\x00\x1f\xf3\xffa"
+NOISE = bytes(random.Random(3).randrange(256) for _ in range(3000)) + b"\x00"
+
+
 @pytest.mark.parametrize(
     ("name", "data"),
     [
         ("nul.txt", b"Title\n\nBody\x00\x00\x01 more"),
-        ("latin.txt", "Caf\u00e9 \u00e0 la cr\u00e8me, d\u00e9j\u00e0 vu".encode("latin-1") * 3),
-        ("utf16.jsonl", '{"id": "a", "text": "Fine."}\n'.encode("utf-16")),
         ("nul.csv", b"id,text\x00\na,b\n"),
         ("nul.md", b"# T\n\x00\x00"),
         ("nul.html", b"<html>\x00\x00</html>"),
         ("nul.json", b'[{"text": "a"}]\x00'),
+        ("picture.txt", PNG),
+        ("picture.jsonl", PNG),
+        ("picture.rss", PNG),
+        ("picture.jsonl.gz", PNG),
+        ("noise.txt", NOISE),
+        ("noise.jsonl", NOISE),
+        ("noise.html", NOISE),
+        ("noise.tsv", NOISE),
     ],
 )
-def test_binary_files_are_skipped(tmp_path: Path, name: str, data: bytes) -> None:
+def test_binary_files_are_called_binary(tmp_path: Path, name: str, data: bytes) -> None:
+    """Regression: a picture or random bytes were told that UTF-16 text must be re-encoded."""
     path = write(tmp_path / name, data)
+    assert read(path) == [Skipped(str(path), BINARY)]
+
+
+UTF16_TEXT = '{"id": "a", "text": "Fine words about the harbour."}\n'
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("utf16.jsonl", UTF16_TEXT.encode("utf-16")),  # with a byte order mark
+        ("utf16be.jsonl", UTF16_TEXT.encode("utf-16-be")),  # without one
+        ("utf16.json", UTF16_TEXT.encode("utf-16-le")),
+        ("utf16.csv", "id,text\na,Fine words about the harbour.\n".encode("utf-16")),
+        ("utf16.txt", "Title\n\nFine words about the harbour.\n".encode("utf-16")),
+        ("utf16.md", "# Title\n\nFine words about the harbour.\n".encode("utf-16-le")),
+        ("utf16.rss", '<?xml version="1.0"?><rss><channel><title>T</title></channel></rss>'.encode("utf-16")),
+        ("utf16.jsonl.gz", UTF16_TEXT.encode("utf-16")),
+    ],
+)
+def test_utf16_files_are_told_to_be_re_encoded(tmp_path: Path, name: str, data: bytes) -> None:
+    path = write(tmp_path / name, data)
+    assert read(path) == [Skipped(str(path), UTF16)]
+
+
+def test_utf32_is_named(tmp_path: Path) -> None:
+    path = write(tmp_path / "wide.jsonl", UTF16_TEXT.encode("utf-32"))
+    assert read(path) == [Skipped(str(path), UTF16.replace("UTF-16", "UTF-32"))]
+
+
+def test_latin1_text_is_not_utf8(tmp_path: Path) -> None:
+    path = write(tmp_path / "latin.txt", "Caf\u00e9 \u00e0 la cr\u00e8me, d\u00e9j\u00e0 vu".encode("latin-1") * 3)
     (item,) = read(path)
-    assert isinstance(item, Skipped)
-    assert item.place == str(path)
+    assert isinstance(item, Skipped) and item.place == str(path)
     assert item.reason.startswith("not UTF-8 text (binary file?)")
 
 

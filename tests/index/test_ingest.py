@@ -1,4 +1,5 @@
 import json
+import logging
 import os
 import random
 import shutil
@@ -18,8 +19,8 @@ import Stemmer
 from tests_support import DEMO
 
 from index.chunk import Chunker
-from index.embed import HashingEmbedder
-from index.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from index.embed import Embedder, HashingEmbedder
+from index.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError, InputNotFoundError, NewsQAError
 from index.ingest import delete, ingest
 from index.store import IndexStore
 from index.vectors import search_faiss
@@ -130,7 +131,7 @@ def test_an_index_saved_by_an_earlier_version_is_completed(
 ) -> None:
     from argparse import Namespace
 
-    from assistant.cli import cmd_stats
+    from newsqa.cli import cmd_stats
 
     def up_to_date() -> bool:
         cmd_stats(Namespace(index=tmp_path / "ix", json=True))
@@ -228,6 +229,58 @@ def test_bad_records_are_skipped_with_their_place(tmp_path: Path, small_corpus_f
     assert f"{bad}:2" in places and f"{bad}:3" in places
 
 
+def never_loaded() -> Embedder:
+    raise AssertionError("the embedding model was loaded")
+
+
+def files_of(root: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file under ``root``: its modification time and content."""
+    return {str(p.relative_to(root)): (p.stat().st_mtime_ns, p.read_bytes()) for p in root.rglob("*") if p.is_file()}
+
+
+def test_a_missing_path_fails_before_any_model_loads_or_index_is_made(tmp_path: Path) -> None:
+    """Regression: ``newsqa ingest nope.jsonl --index t`` created an empty index ``t`` and loaded the
+    model (about 19 s) before reporting the path as a skipped record."""
+    missing = tmp_path / "nope.jsonl"
+    with pytest.raises(InputNotFoundError) as err:
+        ingest([str(missing)], tmp_path / "t", never_loaded, MODEL, Chunker(30, 5))
+    assert isinstance(err.value, NewsQAError)  # the CLI prints it as "newsqa: error: ..." and exits 1
+    assert str(err.value) == f"no such file or directory: {str(missing)!r}; nothing was ingested. Check the path."
+    assert not (tmp_path / "t").exists()
+
+
+def test_every_missing_path_is_named_and_nothing_is_ingested(tmp_path: Path, small_corpus_file: Path) -> None:
+    run([small_corpus_file], tmp_path / "ix")
+    before = files_of(tmp_path / "ix")
+    other = write_jsonl(tmp_path / "other.jsonl", [{"id": "o1", "text": "Another article about the harbour."}])
+    gone, typo = tmp_path / "gone.jsonl", tmp_path / "folder-typo"
+    with pytest.raises(InputNotFoundError) as err:
+        ingest([str(other), str(gone), str(small_corpus_file), str(typo)], tmp_path / "ix", never_loaded, MODEL,
+               Chunker(30, 5))
+    message = str(err.value)
+    assert message.startswith(f"2 of the paths given do not exist: {str(gone)!r}, {str(typo)!r}; nothing was ingested")
+    assert str(other) not in message and str(small_corpus_file) not in message
+    assert files_of(tmp_path / "ix") == before, "the existing index was touched"
+
+
+def test_each_skip_is_reported_once(
+    tmp_path: Path, small_corpus_file: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Regression: every skipped record or file was logged as a warning and listed in the report,
+    so ``newsqa ingest`` printed each twice."""
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "ok1", "text": "A good article about the harbour."}\n{not json\n', encoding="utf-8")
+    picture = tmp_path / "picture.txt"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10")
+    with caplog.at_level(logging.INFO):
+        report = run([small_corpus_file, bad, picture], tmp_path / "ix")
+    assert [s.place for s in report.skipped] == [f"{bad}:2", str(picture)]
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO and "skipped" in r.getMessage()]
+    summary = report.summary().splitlines()
+    for skip in report.skipped:
+        assert [line for line in summary if skip.place in line] == [f"  {skip.place}: {skip.reason}"]
+
+
 def test_other_model_is_refused(tmp_path: Path, small_corpus_file: Path) -> None:
     run([small_corpus_file], tmp_path / "ix")
     with pytest.raises(IndexMismatchError, match="hashing-test"):
@@ -274,6 +327,7 @@ def wait_for_articles(db: Path, timeout: float) -> None:
         time.sleep(0.02)
 
 
+@pytest.mark.slow
 def test_interrupted_ingest_is_loadable_and_completes(tmp_path: Path) -> None:
     """A real subprocess is SIGKILLed midway; the index loads, is consistent, and the next run
     finishes the work without duplicates, ending where an uninterrupted ingest ends."""

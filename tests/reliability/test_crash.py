@@ -18,6 +18,8 @@ from index_checks import check_consistent, snapshot
 
 from index.store import _SCHEMA, DATABASE
 
+pytestmark = pytest.mark.slow  # about a minute of killed processes on two cores; still in the default run
+
 PLAN = {"ingest": 8, "update": 7, "delete": 7}
 SEED = 20240611
 

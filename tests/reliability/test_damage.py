@@ -31,6 +31,8 @@ from index.embed import HashingEmbedder
 from index.ingest import ingest
 from index.vectors import build_faiss, write_faiss
 
+pytestmark = pytest.mark.slow  # about 45 s of probe processes on two cores; still in the default run
+
 PROBE = Path(__file__).resolve().parents[1] / "support" / "damage_probe.py"
 QUESTION = "Why did the city council close the Old Mill bridge in Riverton?"
 EXPECTED_ARTICLE = "a1"

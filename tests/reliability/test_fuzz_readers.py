@@ -1,4 +1,4 @@
-"""Fuzzed ingestion: random and malformed records thrown at every reader in ``corpus/load.py``.
+"""Fuzzed ingestion: random and malformed records thrown at every reader that ``corpus.load`` dispatches to.
 
 The properties, for JSONL/NDJSON/JSON/CSV/TSV (plain and gzipped), TXT, Markdown, HTML and feeds:
 

@@ -1,11 +1,17 @@
 """Fixtures for the browser test: an index of the UI fixture corpus built with the real packaged
-model, the app serving it from a real subprocess on a free local port, and headless Chromium."""
+model, the app serving it from a real subprocess on a free local port, and headless Chromium.
+
+The shared app's index never changes: a test that adds articles gets an app of its own, serving a
+copy (``own_app_url``), so that every test sees the same corpus whatever runs before it."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -29,24 +35,54 @@ def ui_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The fixture corpus ingested with the real packaged model, as ``newsqa ingest`` does it."""
     index = tmp_path_factory.mktemp("ui") / "index"
     subprocess.run(
-        [sys.executable, "-m", "assistant", "ingest", str(FIXTURES / "articles.jsonl"), "--index", str(index), "-q"],
+        [sys.executable, "-m", "newsqa", "ingest", str(FIXTURES / "articles.jsonl"), "--index", str(index), "-q"],
         cwd=ROOT, env=app_env(), check=True, capture_output=True, timeout=300,
     )
     return index
 
 
-@pytest.fixture(scope="session")
-def app_url(ui_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``python app.py --index ...`` serving on a free 127.0.0.1 port, stopped after the session."""
+@contextmanager
+def _serving(index: Path, log: Path) -> Iterator[str]:
+    """``python app.py --index index`` serving on a free 127.0.0.1 port until the block ends."""
     port = free_port()
-    log = tmp_path_factory.mktemp("ui-app") / "app.log"
-    proc = start_app(ui_index, port, log)
+    proc = start_app(index, port, log)
     url = f"http://127.0.0.1:{port}/"
     try:
         wait_until_serving(url, proc, log, timeout=START_TIMEOUT)  # a RuntimeError carries the app's log
         yield url
     finally:
         stop_app(proc, timeout=20)
+
+
+@dataclass(frozen=True)
+class App:
+    """A running app: where it serves, and the file its output (its log) goes to."""
+
+    url: str
+    log: Path
+
+
+@pytest.fixture(scope="session")
+def shared_app(ui_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    """The app serving the fixture corpus, shared by the tests that only read it; stopped after the session."""
+    log = tmp_path_factory.mktemp("ui-app") / "app.log"
+    with _serving(ui_index, log) as url:
+        yield App(url, log)
+
+
+@pytest.fixture(scope="session")
+def app_url(shared_app: App) -> str:
+    return shared_app.url
+
+
+@pytest.fixture
+def own_app_url(ui_index: Path, tmp_path: Path) -> Iterator[str]:
+    """An app of the test's own over a copy of the fixture corpus's index, for a test that changes
+    it (uploads); stopped after the test."""
+    index = tmp_path / "index"
+    shutil.copytree(ui_index, index)
+    with _serving(index, tmp_path / "app.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -1,19 +1,23 @@
-"""The page's renderers, without a browser: escaping, links, highlights, source numbering."""
+"""The page's renderers (newsqa.render), without a browser or Gradio: escaping, links, highlights,
+source numbering, notes, the filter form."""
 
 from __future__ import annotations
 
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from tests_support import tags_of
 
-from app import (
+from assistant.filters import FilterError, describe_filters, describe_preferences
+from assistant.records import Answer, AnswerSentence, Citation, Correction, Filters, Hit
+from index.store import Stats
+from newsqa.render import (
     NO_ANSWER,
-    describe_filters,
-    describe_preferences,
+    date_hints,
     esc,
     example_questions,
     highlighted_paragraphs,
@@ -21,14 +25,13 @@ from app import (
     parse_filters,
     render_answer,
     render_error,
+    render_filter_error,
     render_question,
     render_stats,
     safe_link,
     source_choices,
     upload_report,
 )
-from assistant.records import Answer, AnswerSentence, Citation, Filters, Hit
-from index.store import Stats
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,8 +61,6 @@ def cite(sentence: str, article_id: str = "a1", text: str = ARTICLE, **meta: str
 
 def answer_of(*sentences: AnswerSentence, query: str = "q") -> Answer:
     return Answer("q", query, sentences, 0.8, True, ())
-
-
 
 
 def assert_inert(html_text: str) -> None:
@@ -243,12 +244,46 @@ def test_citation_that_no_longer_matches_its_article_still_shows_the_sentence() 
         assert f'<mark class="nqa-hl">{s1}</mark>' in out
 
 
-def test_follow_up_and_filters_are_noted() -> None:
+def test_follow_up_correction_and_filters_are_noted() -> None:
     s1 = "The bridge was closed after the river rose."
-    out = render_answer(answer_of(AnswerSentence(s1, cite(s1), 0.9), query="q q bridge"), TEXTS.__getitem__,
-                        Filters("2021-01-01", None, ("Riverton Post",)))
-    assert "Read as a follow-up to the conversation." in out
-    assert "Searched only articles from Riverton Post; dated 2021-01-01 to now." in out
+    answer = replace(answer_of(AnswerSentence(s1, cite(s1), 0.9), query="q q bridge"),
+                     follow_up_to="Why was the bridge closed?", corrections=(Correction("Rivrton", "Riverton"),),
+                     filters=Filters("2021", None, ("Riverton Post",), near_date="2021-03-05"))
+    out = render_answer(answer, TEXTS.__getitem__)
+    notes = re.findall(r'<p class="nqa-note">(.*?)</p>', out)
+    assert notes == [
+        "Searched for &#x27;Riverton&#x27; (no article holds &#x27;Rivrton&#x27;).",
+        "Read as a follow-up to “Why was the bridge closed?”.",
+        "Searched only articles from Riverton Post; dated 2021-01-01 to now.",
+        "Ranked the articles published shortly before 2021-03-05 first.",
+    ]
+    # The notes stand between the quotes and the sources.
+    assert out.index("nqa-quote") < out.index("nqa-note") < out.index("nqa-sources")
+
+
+def test_an_abstention_notes_its_filters_and_corrections_too() -> None:
+    answer = Answer("q", "q", (), 0.0, False, (), ("Zorvath",), corrections=(Correction("Hampsire", "Hampshire"),),
+                    filters=Filters(date_to="2020-06", prefer_recent=True))
+    out = render_answer(answer, TEXTS.__getitem__)
+    assert "Searched for &#x27;Hampshire&#x27; (no article holds &#x27;Hampsire&#x27;)." in out
+    assert "No indexed article mentions “Zorvath”." in out
+    assert "Searched only articles dated any time to 2020-06-30." in out
+    assert "Ranked the articles the newest first." in out
+
+
+def test_notes_from_the_user_are_escaped() -> None:
+    s1 = "The bridge was closed after the river rose."
+    answer = replace(answer_of(AnswerSentence(s1, cite(s1), 0.9)), follow_up_to=PAYLOADS[0],
+                     corrections=(Correction(PAYLOADS[1], PAYLOADS[2]),), filters=Filters(sources=(PAYLOADS[4],)))
+    out = render_answer(answer, TEXTS.__getitem__)
+    assert_inert(out)
+    assert esc(PAYLOADS[0]) in out
+
+
+def test_an_answer_read_on_its_own_says_nothing_of_follow_ups() -> None:
+    s1 = "The bridge was closed after the river rose."
+    out = render_answer(answer_of(AnswerSentence(s1, cite(s1), 0.9), query="q bridge"), TEXTS.__getitem__)
+    assert "follow-up" not in out and "nqa-note" not in out
 
 
 def test_abstention_says_so_and_lists_the_closest_articles_once_each() -> None:
@@ -297,16 +332,49 @@ def test_example_questions_from_titles() -> None:
 def test_parse_filters() -> None:
     assert parse_filters(" 2021-01-01 ", "", ["A"], True) == Filters("2021-01-01", None, ("A",), True)
     assert parse_filters(None, None, None, False) == Filters()
-    with pytest.raises(ValueError, match="YYYY-MM-DD"):
-        parse_filters("March 2021", None, None, False)
-    assert describe_filters(Filters()) == ""
+    assert parse_filters("  ", " ", [], False, "  ") == Filters()
     assert parse_filters("", "", [], False, " 2022-06-10 ") == Filters(near_date="2022-06-10")
-    with pytest.raises(ValueError, match="Near date"):
-        parse_filters("", "", [], False, "last week")
+    # A month or a year is the span it names: From opens on its first day, To closes on its last.
+    assert parse_filters("2020", "2021-02", None, False) == Filters("2020-01-01", "2021-02-28")
+
+
+@pytest.mark.parametrize(
+    ("date_from", "date_to", "near", "named"),
+    [
+        ("2020-31-01", "", "", "From date '2020-31-01'"),
+        ("", "last tuesday", "", "To date 'last tuesday'"),
+        ("March 2021", "", "", "From date 'March 2021'"),
+        ("2021-05", "2021-01-31", "", "From date 2021-05-01 is after To date 2021-01-31"),
+        ("", "", "last week", "“Shortly before” date 'last week'"),
+        ("", "", "2022-06", "“Shortly before” date '2022-06'"),  # a preference needs a day
+    ],
+)
+def test_parse_filters_refuses_what_it_cannot_apply_naming_the_field_and_value(
+    date_from: str, date_to: str, near: str, named: str
+) -> None:
+    with pytest.raises(FilterError) as refused:
+        parse_filters(date_from, date_to, [], False, near)
+    assert str(refused.value).startswith(named), str(refused.value)
+    assert isinstance(refused.value, ValueError)
+
+
+def test_describe_filters_and_preferences() -> None:
+    assert describe_filters(Filters()) == ""
     assert describe_filters(Filters(near_date="2022-06-10", prefer_recent=True)) == ""  # they restrict nothing
     assert describe_preferences(Filters(near_date="2022-06-10")) == "published shortly before 2022-06-10"
     assert describe_preferences(Filters(near_date="2022-06-10", prefer_recent=True)).endswith(" and the newest")
     assert describe_preferences(Filters(sources=("A",))) == ""
+
+
+def test_filter_error_is_escaped_text() -> None:
+    out = render_filter_error("From date '<img src=x onerror=alert(1)>' is not a date")
+    assert_inert(out)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in out
+
+
+def test_date_hints_are_the_first_and_last_dates() -> None:
+    assert date_hints(Stats(3, 0, 3, (), "2020-11-20", "2021-05-10")) == ("2020-11-20", "2021-05-10")
+    assert date_hints(Stats(0, 0, 0, (), None, None)) == ("YYYY-MM-DD", "YYYY-MM-DD")
 
 
 def test_upload_report_names_files_not_server_paths() -> None:
@@ -321,6 +389,14 @@ def test_upload_report_names_files_not_server_paths() -> None:
 def test_importing_the_app_loads_no_model() -> None:
     models = ("torch", "sentence_transformers", "transformers")
     code = f"import sys, app; print(sorted(m for m in {models!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
+                         timeout=120)
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_renderers_need_no_gradio() -> None:
+    heavy = ("gradio", "torch", "sentence_transformers", "transformers")
+    code = f"import sys, newsqa.render; print(sorted(m for m in {heavy!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
                          timeout=120)
     assert out.stdout.strip() == "[]"

@@ -1,7 +1,8 @@
-"""The ``newsqa`` command: ingest, delete, stats, ask, search, chat, serve, demo and eval.
+"""The newsqa command: ingest, delete, stats, ask, search, chat, serve, demo and eval.
 
-Exit status: 0 success; 1 an error (message on stderr); 2 bad usage; 3 ingest finished but skipped
-some records, or ``ask --questions`` some lines (each listed with file:line and reason).
+Exit status: 0 success; 1 an error (message on stderr); 2 bad usage, a date that is not one or a
+source the index does not hold; 3 ingest finished but skipped some records, or ask --questions some
+lines (each listed with file:line and reason).
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, replace
-from datetime import date
 from pathlib import Path
 
-__all__ = ["main", "positive_int"]
+from newsqa.args import date_from, date_to, iso_day, positive_int
+from newsqa.text import format_answer, format_hits
+
+__all__ = ["main"]
 
 logger = logging.getLogger("newsqa")
 
@@ -70,7 +73,8 @@ def run_ingest(paths: Sequence[str], index: str, settings, columns=None, quiet: 
 
     from index.ingest import ingest
 
-    bar = tqdm(total=_count_hint(paths), unit="article", desc="ingesting", disable=quiet, file=sys.stderr)
+    # shown after a second: an input refused at once leaves no empty bar above its error
+    bar = tqdm(total=_count_hint(paths), unit="article", desc="ingesting", disable=quiet, file=sys.stderr, delay=1)
     try:
         return ingest(
             paths, index, settings.load_embedder, settings.model, settings.chunker(), columns=columns,
@@ -148,47 +152,27 @@ def _filters(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     )
 
 
+def _checked_filters(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The filters the flags give, their sources as the index spells them: checked before any
+    model loads, so a source the index lacks fails at once (exit 2, naming the sources it holds)."""
+    from assistant.filters import match_sources
+    from index.store import IndexStore
+
+    filters = _filters(args)
+    if not filters.sources:
+        return filters
+    store = IndexStore.open(args.index)
+    try:
+        known = [source for source, _ in store.stats().sources if source]
+    finally:
+        store.close()
+    return replace(filters, sources=match_sources(filters.sources, known))
+
+
 def _load_assistant(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from assistant.api import Assistant
 
     return Assistant.load(args.index)
-
-
-def _byline(c) -> str:  # type: ignore[no-untyped-def]
-    """A citation's or passage's title, outlet and date, in the terminal's words."""
-    return f"{c.title or '(untitled)'} — {c.source or '?'}, {c.date or 'undated'}"
-
-
-def _place(c) -> str:  # type: ignore[no-untyped-def]
-    """Where a citation or passage is: its link, article id and character offsets."""
-    return f"{c.url or '(no link)'}  (article {c.article_id}, characters {c.start}–{c.end})"
-
-
-def format_answer(answer) -> str:  # type: ignore[no-untyped-def]
-    """Plain-text rendering of an answer, with numbered citations."""
-    lines = []
-    if not answer.is_answer:
-        lines.append("I found no answer to that in the articles.")
-        from assistant.answer import abstention_notes
-
-        lines.extend(abstention_notes(answer))
-        if answer.searched:
-            lines.append("Closest articles searched:")
-            lines += [f"  - {_byline(h)} {h.url or ''}".rstrip() for h in answer.closest_articles()]
-        return "\n".join(lines)
-    from assistant.dates import BY_ARTICLE_DATE, dates_note
-
-    for i, s in enumerate(answer.sentences, 1):
-        lines.append(f"“{s.text}” [{i}]")
-        if s.dates:
-            lines.append(f"    {dates_note(s.dates)}{BY_ARTICLE_DATE}")
-    lines.append("")
-    for i, s in enumerate(answer.sentences, 1):
-        more = f" — reported by {s.n_sources} sources" if s.n_sources > 1 else ""
-        lines.append(f"[{i}] {_byline(s.citation)}{more}")
-        lines.append(f"    {_place(s.citation)}")
-    lines.append(f"confidence: {answer.confidence:.2f}")
-    return "\n".join(lines)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -199,8 +183,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.near == "question":
         print("newsqa ask: error: --near question needs --questions FILE (a date for each line)", file=sys.stderr)
         return 2
+    filters = _checked_filters(args)
     assistant = _load_assistant(args)
-    answer = assistant.ask(args.question, filters=_filters(args))
+    answer = assistant.ask(args.question, filters=filters)
     print(json.dumps(answer_record(answer), indent=2, ensure_ascii=False) if args.json else format_answer(answer))
     return 0
 
@@ -222,7 +207,7 @@ def ask_questions(args: argparse.Namespace) -> int:
         total=count_lines(args.questions) if shown else None, unit="question", desc="asking",
         disable=not shown, file=sys.stderr,
     )
-    assistant, filters, asked, skipped = None, _filters(args), 0, 0
+    assistant, filters, asked, skipped = None, _checked_filters(args), 0, 0
     for item in read_questions(args.questions):
         if isinstance(item, LineProblem):
             skipped += 1
@@ -245,65 +230,76 @@ def ask_questions(args: argparse.Namespace) -> int:
     return EXIT_SKIPPED if skipped else 0
 
 
-_SNIPPET_CHARS = 300
-
-
-def format_hits(hits) -> str:  # type: ignore[no-untyped-def]
-    """Plain-text rendering of search results: each passage's article, place and opening words."""
-    if not hits:
-        return "No passage matches that."
-    lines = []
-    for i, h in enumerate(hits, 1):
-        text = " ".join(h.text.split())
-        snippet = text if len(text) <= _SNIPPET_CHARS else text[:_SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
-        lines.append(f"[{i}] {_byline(h)}")
-        lines.append(f"    {_place(h)}")
-        lines.append(f"    {snippet}")
-    return "\n".join(lines)
-
-
 def cmd_search(args: argparse.Namespace) -> int:
     from assistant.records import Hit
 
+    filters = _checked_filters(args)
     assistant = _load_assistant(args)
     if args.articles:
         # each article once, at its best passage: the best of ten times as many passages
         best: dict[str, Hit] = {}
-        for h in assistant.search(args.query, k=10 * args.k, filters=_filters(args)):
+        for h in assistant.search(args.query, k=10 * args.k, filters=filters):
             best.setdefault(h.article_id, h)
         hits = list(best.values())[: args.k]
     else:
-        hits = assistant.search(args.query, k=args.k, filters=_filters(args))
+        hits = assistant.search(args.query, k=args.k, filters=filters)
     print(json.dumps([asdict(h) for h in hits], indent=2, ensure_ascii=False) if args.json else format_hits(hits))
     return 0
+
+
+CHAT_HELP = """Ask about the articles; a follow-up question uses the conversation.
+  /alone          ask the last question again on its own, not as a follow-up
+  /alone QUESTION ask QUESTION on its own
+  /new            start a new conversation
+  /save FILE      save the conversation (FILE.md to read, FILE.json to process)
+  /help           this list
+  /quit           leave (so do Ctrl+D and Ctrl+C)"""
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
     from assistant.chat import Conversation
 
+    filters = _checked_filters(args)
     assistant = _load_assistant(args)
     conversation = Conversation()
-    filters = _filters(args)
-    print("Ask about the articles. Follow-up questions use the conversation. "
-          "Commands: /new (new conversation), /save FILE (.md, or .json), /quit.")
+    print(CHAT_HELP)
     while True:
         try:
-            question = input("\n> ").strip()
+            line = input("\n> ").strip()
         except (EOFError, KeyboardInterrupt):
             print()
             return 0
-        if not question:
-            continue
-        if question in ("/quit", "/exit"):
-            return 0
-        if question == "/new":
-            conversation = Conversation()
-            print("(new conversation)")
-            continue
-        if question == "/save" or question.startswith("/save "):
-            print(save_conversation(conversation, question[len("/save"):].strip(), args.index))
-            continue
-        print(format_answer(assistant.ask(question, conversation, filters)))
+        if line:
+            reply = chat_reply(line, assistant, conversation, filters, args.index)
+            if reply is None:
+                return 0
+            print(reply)
+
+
+def chat_reply(line: str, assistant, conversation, filters, index: str | None = None) -> str | None:  # type: ignore[no-untyped-def]
+    """What the terminal chat prints for ``line`` (a question or a command); None to leave."""
+    command, _, rest = line.partition(" ")
+    rest = rest.strip()
+    if not line.startswith("/"):
+        return format_answer(assistant.ask(line, conversation, filters))
+    if command in ("/quit", "/exit"):
+        return None
+    if command in ("/help", "/?"):
+        return CHAT_HELP
+    if command == "/new":
+        conversation.clear()
+        return "(new conversation)"
+    if command == "/save":
+        return save_conversation(conversation, rest, index)
+    if command == "/alone":
+        if not rest:
+            last = conversation.last
+            if last is None:
+                return "Nothing to ask again yet: ask a question first."
+            conversation.pop()
+            rest, filters = last.question, last.filters
+        return format_answer(assistant.ask(rest, conversation, filters, follow_up=False))
+    return f"Unknown command {command}: /help lists them."
 
 
 def save_conversation(conversation, path: str, index: str | None = None) -> str:  # type: ignore[no-untyped-def]
@@ -362,45 +358,39 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _add_filter_args(p: argparse.ArgumentParser, near_each: bool = False) -> None:
-    p.add_argument("--from", dest="date_from", metavar="DATE", help="only articles dated on or after (YYYY-MM-DD)")
-    p.add_argument("--to", dest="date_to", metavar="DATE", help="only articles dated on or before (YYYY-MM-DD)")
-    p.add_argument("--source", action="append", metavar="NAME", help="only this source (repeatable)")
+    p.add_argument(
+        "--from", dest="date_from", metavar="DATE", type=date_from,
+        help="only articles dated on or after DATE (YYYY-MM-DD, or a month YYYY-MM, or a year)",
+    )
+    p.add_argument(
+        "--to", dest="date_to", metavar="DATE", type=date_to,
+        help="only articles dated on or before DATE (YYYY-MM-DD, or a month YYYY-MM, or a year)",
+    )
+    p.add_argument(
+        "--source", action="append", metavar="NAME",
+        help="only this source, as newsqa stats lists it (any case; repeatable)",
+    )
     p.add_argument("--recent", action="store_true", help="prefer recent articles")
     p.add_argument(
         "--near",
         metavar="DATE",
-        type=_iso_date_or_question if near_each else _iso_date,
+        type=_iso_day_or_question if near_each else iso_day,
         help="prefer articles published shortly before DATE (YYYY-MM-DD), e.g. the day the question is about"
         + ("; with --questions, 'question' takes each line's \"date\"" if near_each else ""),
     )
 
 
-def _iso_date_or_question(text: str) -> str:
-    return text if text == "question" else _iso_date(text)
-
-
-def _iso_date(text: str) -> str:
-    try:
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, not {text!r}") from None
-
-
-def positive_int(text: str) -> int:
-    """An argparse type: a whole number of at least 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
+def _iso_day_or_question(text: str) -> str:
+    return text if text == "question" else iso_day(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
     from index.embed import DEFAULT_MODEL
 
-    parser = argparse.ArgumentParser(prog="newsqa", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="newsqa", description=__doc__.splitlines()[0],
+        epilog="newsqa COMMAND --help describes each command. Set-up, formats and figures: README.md.",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -505,10 +495,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:  # bm25s sets its own logger to DEBUG when imported
         handler.setLevel(level)
+    from assistant.filters import FilterError
     from index.errors import NewsQAError
 
     try:
         return int(args.func(args) or 0)
+    except FilterError as exc:
+        print(f"newsqa {args.command}: error: {exc}", file=sys.stderr)
+        return 2
     except (NewsQAError, FileExistsError, ValueError, OSError) as exc:
         print(f"newsqa: error: {exc}", file=sys.stderr)
         return 1

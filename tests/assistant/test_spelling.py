@@ -1,0 +1,42 @@
+"""Did you mean: misspelt words searched as the indexed words closest to them."""
+
+from __future__ import annotations
+
+from assistant.api import Assistant
+from assistant.records import Correction
+from assistant.spelling import corrected, max_edits
+
+
+def test_a_misspelt_name_is_searched_as_the_indexed_one_and_says_so(small_assistant: Assistant) -> None:
+    answer = small_assistant.ask("Why was the bridge in Rivertin closed?")
+    assert answer.corrections == (Correction("Rivertin", "Riverton"),)
+    assert answer.unknown_terms == ()
+    assert answer.is_answer and "bridge" in answer.sentences[0].text
+    assert "Riverton" in answer.query and "Rivertin" not in answer.query
+    assert answer.question == "Why was the bridge in Rivertin closed?"  # the user's words are kept
+
+
+def test_a_name_close_to_nothing_is_still_declined(small_assistant: Assistant) -> None:
+    answer = small_assistant.ask("What did Zorvath say about the bridge?")
+    assert answer.corrections == () and answer.unknown_terms == ("Zorvath",) and not answer.is_answer
+
+
+def test_a_name_is_never_taken_for_a_common_word(small_assistant: Assistant) -> None:
+    # "Bridgr" is one edit from the indexed "bridge", which names nothing: a name the corpus lacks
+    answer = small_assistant.ask("What did Bridgr say about the flood?")
+    assert answer.corrections == () and answer.unknown_terms == ("Bridgr",) and not answer.is_answer
+
+
+def test_short_words_are_not_corrected() -> None:
+    assert max_edits("sunk") == 0 and max_edits("hampsir") == 1 and max_edits("championshp") == 2
+
+
+def test_corrected_replaces_whole_words_only() -> None:
+    fixes = [Correction("Hampsire", "Hampshire")]
+    assert corrected("Who won New Hampsire's primary? Hampsirex", fixes) == "Who won New Hampshire's primary? Hampsirex"
+
+
+def test_a_possessive_is_kept(small_assistant: Assistant) -> None:
+    answer = small_assistant.ask("When does Rivertin's bridge reopen?")
+    assert answer.corrections == (Correction("Rivertin", "Riverton"),)
+    assert answer.query.startswith("When does Riverton's bridge reopen?") and answer.unknown_terms == ()
