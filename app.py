@@ -61,21 +61,6 @@ QUEUE_SIZE = 64
 # -- wiring ------------------------------------------------------------------------------------
 
 
-def _sample_titles(assistant: Assistant, n: int) -> list[str]:
-    """A few titles spread across the corpus (by id, so the choice is stable between starts)."""
-    store = assistant.store
-    ids = sorted(article_id for article_id, _ in store.kept_signatures())
-    step = max(1, len(ids) // max(1, n))
-    titles = []
-    for article_id in ids[::step]:
-        article = store.article(article_id)
-        if article is not None and article.title:
-            titles.append(article.title)
-        if len(titles) == n:
-            break
-    return titles
-
-
 class _IngestModel:
     """The embedding model for uploads: loaded on the first upload, then kept.
 
@@ -102,14 +87,14 @@ def build_app(assistant: Assistant, index_dir: Path) -> gr.Blocks:
     from index.ingest import ingest
 
     index_dir = Path(index_dir)
-    settings = Settings(model=assistant.store.model)
+    settings = Settings(model=assistant.model)
     ingest_model = _IngestModel(settings.load_embedder)
     chunker = settings.chunker()
     stats = assistant.stats()
     if index_dir.resolve() == DEMO_INDEX.resolve():
         examples = list(DEMO_QUESTIONS)
     else:
-        examples = example_questions(_sample_titles(assistant, 3), 3)
+        examples = example_questions(assistant.sample_titles(3), 3)
 
     def reply_to(question: str, conversation: Conversation, filters: Filters,
                  follow_up: bool | None = None) -> tuple[str, bool]:

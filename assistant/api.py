@@ -29,6 +29,7 @@ from assistant.support import (
     year_of,
 )
 from assistant.terms import checked_words, question_words
+from index.backend import TermStatistics
 from index.embed import CachedEmbedder, Embedder, OnnxEmbedder, SentenceTransformerEmbedder, cache_dir
 from index.errors import IndexMismatchError
 from index.store import IndexStore, Stats
@@ -41,18 +42,21 @@ MAX_QUESTION_CHARS = 2000  # longer questions are cut: nothing useful is that lo
 
 
 class Assistant:
-    """Answers questions over one index. Build it with :meth:`load`; ``__init__`` only wires parts."""
+    """Answers questions over one index. Build it with :meth:`load`; ``__init__`` only wires parts:
+    ``terms`` are the statistics of the words ``retriever`` searches (see :mod:`index.backend`)."""
 
     def __init__(
         self,
         store: IndexStore,
         retriever: Retriever,
+        terms: TermStatistics,
         scorer: SentenceScoring,
         settings: AskSettings,
         reader: Reader | None = None,
     ) -> None:
         self.store = store
         self.retriever = retriever
+        self.terms = terms
         self.scorer = scorer
         self.settings = settings
         self.reader = reader
@@ -88,7 +92,7 @@ class Assistant:
         store = IndexStore.open(Path(index_dir))
         if model is not None and model != store.model:
             raise IndexMismatchError(f"{index_dir} was built with {store.model!r}, not {model!r}.")
-        vectors, lexical = store.load_derived()
+        vectors, lexical = store.load_search()
         if embedder is None:
             # A question embeds itself and up to top_n short sentences: batches of 8, sorted by
             # length, pad less than one batch of 16 (81 against 91 ms for 16 sentences on 2 cores).
@@ -106,7 +110,7 @@ class Assistant:
             if reader is None and settings.reader:
                 reader = Reader.load(onnx=onnx)
         retriever = Retriever(store, vectors, lexical, embedder, settings.retrieval, weights)
-        return cls(store, retriever, scorer, settings, reader)
+        return cls(store, retriever, lexical, scorer, settings, reader)
 
     # -- keeping up with ingests ---------------------------------------------------------------
 
@@ -121,12 +125,13 @@ class Assistant:
             if fresh.manifest.generation == self._generation and fresh.is_current():
                 fresh.close()
                 return False
-            vectors, lexical = fresh.load_derived()
+            vectors, lexical = fresh.load_search()
             old = self.store
             self.store = fresh
             self.retriever = Retriever(
                 fresh, vectors, lexical, self.retriever.embedder, self.retriever.mode, self.retriever.weights
             )
+            self.terms = lexical
             self._generation = fresh.manifest.generation
             self._years = _years(fresh.stats())
             self._sources = [s for s, _ in fresh.stats().sources if s]
@@ -200,10 +205,11 @@ class Assistant:
         """The corrections of ``question``'s words no indexed passage holds, and the checked words
         (:meth:`_unknown_terms`) still unknown after them."""
         unknown = self._unknown_terms(question)
-        missing = self.retriever.lexical.unknown_terms(question_words(question))
+        missing = self.terms.unknown_terms(question_words(question))
         if not missing:
             return [], unknown
-        fixes = spelling_corrections(missing, self.retriever.lexical, self._passage_texts)
+        # spelling_corrections still names LexicalIndex; it asks only what TermStatistics gives
+        fixes = spelling_corrections(missing, self.terms, self._passage_texts)
         fixed = {c.typed for c in fixes}
         return fixes, tuple(w for w in unknown if without_possessive(w) not in fixed)
 
@@ -268,14 +274,14 @@ class Assistant:
             w for w in checked
             if w not in dates or ((year := year_of(w)) is not None and not (first <= year <= last))
         ]
-        return tuple(self.retriever.lexical.unknown_terms(checked)) if checked else ()
+        return tuple(self.terms.unknown_terms(checked)) if checked else ()
 
     def support(self, question: str, hits: Sequence[Hit]) -> Support:
         """How well the best article of ``hits`` covers ``question`` (see :mod:`assistant.support`)."""
         published = {h.article_id: h.date for h in hits}
         with self._lock:
             chunks_of = self.store.chunk_ids_of(list(published))
-            return question_support(question, chunks_of, self.retriever.lexical, published)
+            return question_support(question, chunks_of, self.terms, published)
 
     def _score(self, query: str, found: Sequence, hits: Sequence[Hit]) -> np.ndarray:  # type: ignore[type-arg]
         if not found:
@@ -323,6 +329,26 @@ class Assistant:
     def stats(self) -> Stats:
         with self._lock:
             return self.store.stats()
+
+    @property
+    def model(self) -> str:
+        """The embedding model the index was built with (an ingest into it must use the same)."""
+        with self._lock:
+            return self.store.model
+
+    def sample_titles(self, n: int) -> list[str]:
+        """Up to ``n`` titles spread across the articles (by id, so the choice is stable)."""
+        with self._lock:
+            ids = self.store.article_ids()
+            step = max(1, len(ids) // max(1, n))
+            titles = []
+            for article_id in ids[::step]:
+                article = self.store.article(article_id)
+                if article is not None and article.title:
+                    titles.append(article.title)
+                if len(titles) == n:
+                    break
+            return titles
 
     def score_sentences(self, question: str, sentences: Sequence[str]) -> np.ndarray:
         return self.scorer.score(question, sentences)

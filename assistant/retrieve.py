@@ -8,14 +8,14 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
 import numpy as np
 
 from assistant.records import Filters, Hit
+from index.backend import ChunkFetch, ChunkFilter, IndexStatistics, TextSearch, VectorSearch
 from index.embed import Embedder
-from index.lexical import LexicalIndex
-from index.store import ChunkRecord, IndexStore
-from index.vectors import search_faiss
+from index.store import ChunkRecord
 
 __all__ = ["FusionWeights", "Retriever", "date_factor", "day_number", "fuse"]
 
@@ -77,14 +77,18 @@ def fuse(rankings: Sequence[tuple[float, Sequence[int]]], k: float) -> dict[int,
     return scores
 
 
+class PassageStore(ChunkFetch, IndexStatistics, Protocol):
+    """What the retriever reads besides searching: the chunks found, and the newest date."""
+
+
 class Retriever:
-    """Searches one loaded index. ``mode`` is ``hybrid``, ``bm25`` or ``dense``."""
+    """Searches one loaded index (see :mod:`index.backend`). ``mode`` is ``hybrid``, ``bm25`` or ``dense``."""
 
     def __init__(
         self,
-        store: IndexStore,
-        vectors: object,
-        lexical: LexicalIndex,
+        store: PassageStore,
+        vectors: VectorSearch,
+        lexical: TextSearch,
         embedder: Embedder,
         mode: str = "hybrid",
         weights: FusionWeights | None = None,
@@ -98,11 +102,12 @@ class Retriever:
         self.mode = mode
         self.weights = weights or FusionWeights()
 
-    def allowed(self, filters: Filters | None) -> set[int] | None:
-        """Chunk ids the filters let through, or None when they restrict nothing."""
+    @staticmethod
+    def where(filters: Filters | None) -> ChunkFilter | None:
+        """What ``filters`` restrict, as the index takes it, or None when they restrict nothing."""
         if filters is None or not (filters.date_from or filters.date_to or filters.sources):
             return None
-        return self.store.chunk_ids_where(filters.date_from, filters.date_to, filters.sources)
+        return ChunkFilter(filters.date_from, filters.date_to, tuple(filters.sources))
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
         """Up to ``k`` passages for ``query``, best first. A filter matching nothing gives nothing."""
@@ -112,15 +117,15 @@ class Retriever:
         self, query: str, k: int, filters: Filters | None = None
     ) -> tuple[list[Hit], dict[int, float], dict[int, float]]:
         """The hits, plus each side's raw scores by chunk id (BM25 scores, cosines) for later stages."""
-        allowed = self.allowed(filters)
+        where = self.where(filters)
         depth = max(k, self.weights.depth)
         lexical: list[tuple[int, float]] = []
         dense: list[tuple[int, float]] = []
         if self.mode in ("hybrid", "bm25"):
-            lexical = self.lexical.search(query, depth, allowed)
+            lexical = self.lexical.search_text(query, depth, where)
         if self.mode in ("hybrid", "dense") and query.strip():
             vector = self.embedder.embed([query])[0]
-            dense = search_faiss(self.vectors, vector, depth, allowed)  # type: ignore[arg-type]
+            dense = self.vectors.search_vector(vector, depth, where)
         rankings = []
         if lexical:
             rankings.append((self.weights.bm25 if self.mode == "hybrid" else 1.0, [c for c, _ in lexical]))
@@ -128,7 +133,7 @@ class Retriever:
             rankings.append((self.weights.dense if self.mode == "hybrid" else 1.0, [c for c, _ in dense]))
         scores = fuse(rankings, self.weights.k)
         if self.mode == "hybrid" and self.weights.articles > 0 and scores:
-            self._add_article_ranks(query, scores, depth, allowed)
+            self._add_article_ranks(query, scores, depth, where)
         if filters is not None and filters.prefers_dates:
             scores = self._prefer_dates(scores, filters)
         order = sorted(scores, key=lambda c: (-scores[c], c))
@@ -140,9 +145,9 @@ class Retriever:
             hits += [_hit(r, scores[r.id]) for r in self.store.chunks(batch)]
         return hits, dict(lexical), dict(dense)
 
-    def _add_article_ranks(self, query: str, scores: dict[int, float], depth: int, allowed: set[int] | None) -> None:
+    def _add_article_ranks(self, query: str, scores: dict[int, float], depth: int, where: ChunkFilter | None) -> None:
         ids = list(scores)
-        ranks = self.lexical.article_ranks(query, ids, depth, allowed)
+        ranks = self.lexical.rank_articles(query, ids, depth, where)
         for c, rank in zip(ids, ranks.tolist(), strict=True):
             if rank:
                 scores[c] += self.weights.articles / (self.weights.k + rank)

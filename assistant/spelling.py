@@ -1,13 +1,16 @@
 """Did you mean: a question word no indexed article holds, searched as the indexed word closest to it.
 
 "Who won the New Hampsire primary?" is a typo, not a subject the corpus lacks. A word of the
-question that no passage holds, and that is not a common English word, is compared (Levenshtein,
-with rapidfuzz) with the index's vocabulary, tokens as the index holds them (stemmed, accents
-folded): within one edit for a token of five to seven letters, two from eight, none below five. Of
-those, the nearest held by at least :data:`MIN_PASSAGES` passages wins (the most passages between
-equals), and the question is searched with the word as the articles print it. A capitalised word
-(a name) is only ever replaced by a name: "Sunak" is not "sunk". Words close to nothing stay
-unknown, and the known-terms check declines as before.
+question that no passage holds is compared (with rapidfuzz; a swap of two neighbouring letters is
+one edit) with the index's vocabulary, tokens as the index holds them (stemmed, accents folded). A
+name (a capitalised word) may be one edit from a token of five to seven letters and two from one of
+eight or more; it is only ever replaced by a name ("Sunak" is not "sunk"). Another word is looked
+at only when it is not a common English word and its token has seven letters or more, and it may be
+one edit away: users' own words are seldom the articles' ("youngsters" is not "younger", "alight"
+not "light"), and a misspelt common word still finds its passages by meaning. Of the tokens that
+near, the nearest held by at least :data:`MIN_PASSAGES` passages wins (the most passages between
+equals), and the question is searched with the word as the articles print it. Words close to
+nothing stay unknown, and the known-terms check declines as before.
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ from collections.abc import Callable, Sequence
 from assistant.records import Correction
 from assistant.terms import is_common_word, is_name
 from assistant.words import WORD
+from index.backend import TermStatistics
 from index.fold import fold_accents
-from index.lexical import LexicalIndex, tokenize
+from index.lexical import tokenize
 
 __all__ = ["MIN_PASSAGES", "corrected", "max_edits", "spelling_corrections", "without_possessive"]
 
@@ -28,13 +32,16 @@ MIN_PASSAGES = 2
 _POSSESSIVE = re.compile(r"['’]s$")
 
 
-def max_edits(token: str) -> int:
-    """How many edits a token of the index may be from ``token`` to be taken for it."""
+def max_edits(token: str, name: bool = True) -> int:
+    """How many edits a token of the index may be from ``token`` (of a name, or of another word) to
+    be taken for it."""
+    if not name:
+        return 1 if len(token) >= 7 else 0
     return 0 if len(token) < 5 else 1 if len(token) < 8 else 2
 
 
 def spelling_corrections(
-    words: Sequence[str], lexical: LexicalIndex, passage_texts: Callable[[Sequence[int]], list[str]]
+    words: Sequence[str], lexical: TermStatistics, passage_texts: Callable[[Sequence[int]], list[str]]
 ) -> list[Correction]:
     """A :class:`Correction` for each of ``words`` (words no indexed passage holds) that is close to
     an indexed word; ``passage_texts`` gives the texts of chunk ids, where the printed form of the
@@ -44,11 +51,12 @@ def spelling_corrections(
         if not is_name(word) and is_common_word(word):
             continue
         tokens = tokenize([word])[0]
-        if len(tokens) != 1 or max_edits(tokens[0]) == 0:
+        edits = max_edits(tokens[0], is_name(word)) if len(tokens) == 1 else 0
+        if edits == 0:
             continue
         close = [
             (token, distance, lexical.document_frequency(token))
-            for token, distance in lexical.close_tokens(tokens[0], max_edits(tokens[0]))
+            for token, distance in lexical.close_tokens(tokens[0], edits)
         ]
         close = [c for c in close if c[2] >= MIN_PASSAGES]
         if not close:

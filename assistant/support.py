@@ -22,7 +22,8 @@ import numpy as np
 
 from assistant.terms import question_names, question_words
 from assistant.words import WORD
-from index.lexical import LexicalIndex, tokenize
+from index.backend import TermStatistics
+from index.lexical import tokenize
 
 __all__ = [
     "Support", "asked_words", "date_words", "event_years", "latest_year", "names_year", "published_year",
@@ -222,7 +223,7 @@ class Support:
 def question_support(
     question: str,
     chunks_of: Mapping[str, Sequence[int]],
-    lexical: LexicalIndex,
+    lexical: TermStatistics,
     published: Mapping[str, str | None] | None = None,
 ) -> Support:
     """The best-covering article among ``chunks_of`` (article id -> its chunk ids): the one with

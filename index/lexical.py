@@ -6,12 +6,14 @@ import bisect
 import json
 import logging
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from functools import cached_property, lru_cache
 from pathlib import Path
 
 import bm25s
 import numpy as np
 
+from index.facets import ChunkFacets, ChunkFilter
 from index.fold import fold_accents
 
 __all__ = ["LexicalIndex", "tokenize"]
@@ -44,7 +46,12 @@ class LexicalIndex:
     """BM25 over chunk texts; row ``i`` of the bm25s index is chunk ``chunk_ids[i]``.
 
     It may also rank whole articles (:meth:`with_articles`, :meth:`article_ranks`): a question's
-    words are often spread over several passages of the article that answers it.
+    words are often spread over several passages of the article that answers it. With each
+    chunk's date and source (:meth:`with_facets`) it searches under a :class:`ChunkFilter`
+    (:meth:`search_text`, :meth:`rank_articles`).
+
+    Where a search is restricted, ``allowed`` is either a set of chunk ids or a bool array over
+    the rows (``allowed[i]`` for chunk ``chunk_ids[i]``); either way, an empty one allows nothing.
     """
 
     def __init__(
@@ -54,8 +61,12 @@ class LexicalIndex:
         articles: LexicalIndex | None = None,
         article_of: np.ndarray | None = None,
         folded: bool = True,
+        facets: ChunkFacets | None = None,
     ) -> None:
+        if facets is not None and not np.array_equal(facets.chunk_ids, chunk_ids):
+            raise ValueError("the facets must describe the index's chunks, row for row")
         self._bm25 = bm25
+        self.facets = facets
         # Whether the texts were tokenized as :func:`tokenize` does now. An index saved before
         # accents were folded was not: its "Kīlauea" is not the query's "kilauea".
         self.folded = folded
@@ -82,7 +93,28 @@ class LexicalIndex:
         if not _numbers_fit(of, len(self), len(article_texts)):
             raise ValueError(f"article_of must give one of {len(article_texts)} articles to each of {len(self)} chunks")
         articles = LexicalIndex.build(range(len(article_texts)), article_texts)
-        return LexicalIndex(self._bm25, self.chunk_ids, articles, of, self.folded)
+        return LexicalIndex(self._bm25, self.chunk_ids, articles, of, self.folded, self.facets)
+
+    def with_facets(self, facets: ChunkFacets) -> LexicalIndex:
+        """This index, able to search under a :class:`ChunkFilter` with ``facets`` (row for row)."""
+        return LexicalIndex(self._bm25, self.chunk_ids, self._articles, self._article_of, self.folded, facets)
+
+    def search_text(self, query: str, k: int, where: ChunkFilter | None = None) -> list[tuple[int, float]]:
+        """:meth:`search` restricted to the chunks ``where`` lets through."""
+        return self.search(query, k, self._filtered_rows(where))
+
+    def rank_articles(
+        self, query: str, chunk_ids: Sequence[int], depth: int, where: ChunkFilter | None = None
+    ) -> np.ndarray:
+        """:meth:`article_ranks` among the articles of the chunks ``where`` lets through."""
+        return self.article_ranks(query, chunk_ids, depth, self._filtered_rows(where))
+
+    def _filtered_rows(self, where: ChunkFilter | None) -> np.ndarray | None:
+        if where is None or not where.restricts:
+            return None
+        if self.facets is None:
+            raise ValueError("this index has no chunk facets to filter on: load it with them (with_facets)")
+        return self.facets.rows(where)
 
     @property
     def ranks_articles(self) -> bool:
@@ -90,7 +122,7 @@ class LexicalIndex:
         return self._articles is not None
 
     def article_ranks(
-        self, query: str, chunk_ids: Sequence[int], depth: int, allowed: set[int] | None = None
+        self, query: str, chunk_ids: Sequence[int], depth: int, allowed: AbstractSet[int] | np.ndarray | None = None
     ) -> np.ndarray:
         """For each of ``chunk_ids``, the rank (1 = best) of its article by BM25 over whole
         articles among the best ``depth`` for ``query``, or 0 when it is not among them (or the
@@ -99,9 +131,11 @@ class LexicalIndex:
         out = np.zeros(len(chunk_ids), dtype=np.int64)
         if self._articles is None or self._article_of is None:
             return out
+        rows = self._row_mask(allowed)
         allowed_articles = None
-        if allowed is not None:
-            allowed_articles = {int(self._article_of[r]) for c in allowed if (r := self._row_of.get(c)) is not None}
+        if rows is not None:
+            allowed_articles = np.zeros(len(self._articles), dtype=bool)
+            allowed_articles[self._article_of[rows]] = True
         rank = {a: i for i, (a, _) in enumerate(self._articles.search(query, depth, allowed_articles), start=1)}
         for j, c in enumerate(chunk_ids):
             row = self._row_of.get(int(c))
@@ -184,13 +218,14 @@ class LexicalIndex:
         return len(self._rows_with(token))
 
     def close_tokens(self, token: str, max_distance: int, limit: int = 10) -> list[tuple[str, int]]:
-        """The vocabulary's tokens within ``max_distance`` edits (Levenshtein) of ``token``, other
-        than itself, as (token, distance), nearest first, at most ``limit``."""
+        """The vocabulary's tokens within ``max_distance`` edits of ``token`` (insertions, deletions,
+        substitutions and swaps of two neighbouring letters: optimal string alignment), other than
+        itself, as (token, distance), nearest first, at most ``limit``."""
         from rapidfuzz import process
-        from rapidfuzz.distance import Levenshtein
+        from rapidfuzz.distance import OSA
 
         found = process.extract(
-            token, self._sorted_vocab, scorer=Levenshtein.distance, score_cutoff=max_distance, limit=limit + 1
+            token, self._sorted_vocab, scorer=OSA.distance, score_cutoff=max_distance, limit=limit + 1
         )
         return [(t, int(d)) for t, d, _ in sorted(found, key=lambda f: (f[1], f[2])) if t != token][:limit]
 
@@ -227,30 +262,42 @@ class LexicalIndex:
         """Whether each chunk id is one this index holds: bool ``(len(chunk_ids),)``."""
         return np.array([int(c) in self._row_of for c in chunk_ids], dtype=bool)
 
+    def _row_mask(self, allowed: AbstractSet[int] | np.ndarray | None) -> np.ndarray | None:
+        """``allowed`` as a bool array over the rows (None: no restriction)."""
+        if allowed is None:
+            return None
+        if isinstance(allowed, np.ndarray):
+            if allowed.shape != (len(self.chunk_ids),) or allowed.dtype != np.bool_:
+                raise ValueError(f"a row mask must be a bool array of {len(self.chunk_ids)} rows")
+            return allowed
+        mask = np.zeros(len(self.chunk_ids), dtype=bool)
+        mask[[r for c in allowed if (r := self._row_of.get(int(c))) is not None]] = True
+        return mask
+
     def _rows_with(self, token: str) -> np.ndarray:
         """The rows (passages) whose text holds ``token``."""
         column = None if self._bm25 is None else self._bm25.vocab_dict.get(token)
-        if column is None:
+        scores = None if self._bm25 is None else self._bm25.scores
+        # bm25s keeps "" in its vocabulary without a column of its own
+        if column is None or scores is None or column + 1 >= len(scores["indptr"]):
             return np.zeros(0, dtype=np.int64)
-        scores = self._bm25.scores  # type: ignore[union-attr]
         start, end = int(scores["indptr"][column]), int(scores["indptr"][column + 1])
         return np.asarray(scores["indices"][start:end])
 
-    def search(self, query: str, k: int, allowed: set[int] | None = None) -> list[tuple[int, float]]:
+    def search(
+        self, query: str, k: int, allowed: AbstractSet[int] | np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
         """Up to ``k`` (chunk id, BM25 score) pairs, best first, only positive scores; ``allowed``
-        restricts the result to those chunk ids (an empty set allows nothing)."""
-        if self._bm25 is None or k < 1 or (allowed is not None and not allowed):
+        (chunk ids, or a bool mask over the rows) restricts the result to those chunks."""
+        if self._bm25 is None or k < 1:
+            return []
+        rows = self._row_mask(allowed)
+        if rows is not None and not rows.any():
             return []
         tokens = tokenize([query])
         if not tokens[0]:
             return []
-        mask = None
-        if allowed is not None:
-            mask = np.zeros(len(self.chunk_ids), dtype=np.float32)
-            rows = [self._row_of[c] for c in allowed if c in self._row_of]
-            if not rows:
-                return []
-            mask[rows] = 1.0
+        mask = None if rows is None else rows.astype(np.float32)
         k = min(k, len(self.chunk_ids))
         docs, scores = self._bm25.retrieve(tokens, k=k, show_progress=False, weight_mask=mask, n_threads=1)
         return [(int(self.chunk_ids[d]), float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]

@@ -31,8 +31,9 @@ import numpy as np
 from corpus.article import Article
 from index.chunk import Chunk
 from index.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from index.facets import ChunkFacets
 from index.lexical import LexicalIndex
-from index.vectors import FaissKind, build_faiss, read_faiss, write_faiss
+from index.vectors import FaissKind, VectorIndex, build_faiss, read_faiss, write_faiss
 
 __all__ = ["SCHEMA_VERSION", "ChunkRecord", "IndexStore", "Manifest", "StoredArticle", "creation_interrupted"]
 
@@ -262,6 +263,10 @@ class IndexStore:
     def content_hashes(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT id, content_hash FROM articles").fetchall())
 
+    def article_ids(self) -> list[str]:
+        """The ids of the articles that are not duplicates, in order."""
+        return [r[0] for r in self.db.execute("SELECT id FROM articles WHERE duplicate_of IS NULL ORDER BY id")]
+
     def kept_signatures(self) -> Iterator[tuple[str, bytes]]:
         """(article id, MinHash signature bytes) of every article that is not a duplicate."""
         yield from self.db.execute("SELECT id, signature FROM articles WHERE duplicate_of IS NULL")
@@ -331,23 +336,16 @@ class IndexStore:
         by_id = {r[0]: ChunkRecord(*r[:-1]) for r in rows}
         return [by_id[i] for i in chunk_ids if i in by_id]
 
-    def chunk_ids_where(self, date_from: str | None, date_to: str | None, sources: Sequence[str]) -> set[int]:
-        """Chunk ids of articles within the date range (inclusive, on ``YYYY-MM-DD``) and sources."""
-        clauses, params = [], []  # type: ignore[var-annotated]
-        if date_from:
-            clauses.append("substr(a.date, 1, 10) >= ?")
-            params.append(date_from[:10])
-        if date_to:
-            clauses.append("substr(a.date, 1, 10) <= ?")
-            params.append(date_to[:10])
-        if sources:
-            clauses.append(f"a.source IN ({','.join('?' * len(sources))})")
-            params.extend(sources)
-        where = " AND ".join(clauses) or "1"
-        rows = self.db.execute(
-            f"SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {where}", params
-        )
-        return {r[0] for r in rows}
+    def chunk_facets(self, chunk_ids: np.ndarray) -> ChunkFacets:
+        """The date and source of each of ``chunk_ids``' articles, row for row, read in one pass
+        (a chunk the database no longer holds gets neither, and so matches no filter)."""
+        of = {r[0]: (r[1], r[2]) for r in self.db.execute(
+            "SELECT c.id, a.date, a.source FROM chunks c JOIN articles a ON a.id = c.article_id"
+        )}
+        ids = np.asarray(chunk_ids, dtype=np.int64)
+        facts = [of.get(c, (None, None)) for c in ids.tolist()]
+        dates, sources = [d for d, _ in facts], [s for _, s in facts]
+        return ChunkFacets.from_columns(ids, dates, sources)
 
     def stats(self) -> Stats:
         one = self.db.execute
@@ -508,6 +506,13 @@ class IndexStore:
         """The BM25 index of the chunks and of whole articles, built in memory from SQLite."""
         chunk_ids, texts = self.all_chunk_texts()
         return LexicalIndex.build(chunk_ids, texts).with_articles(*self.all_article_texts())
+
+    def load_search(self) -> tuple[VectorIndex, LexicalIndex]:
+        """What searching needs: :meth:`load_derived`'s files, with each chunk's date and source
+        (:meth:`chunk_facets`) so that a filtered search needs no query of the database."""
+        vectors, lexical = self.load_derived()
+        facets = self.chunk_facets(lexical.chunk_ids)
+        return VectorIndex(vectors, facets), lexical.with_facets(facets)  # type: ignore[arg-type]  # a faiss.Index
 
     def load_derived(self) -> tuple[object, LexicalIndex]:
         """The FAISS index and the BM25 index the manifest names, or rebuilt in memory from SQLite

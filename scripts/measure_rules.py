@@ -32,6 +32,7 @@ VARIANTS: dict[str, dict[str, object]] = {
     "no reader": {"reader": False},
     "no reader, uncovered 0.3": {"reader": False, "uncovered_min_confidence": 0.3},
     "reader": {"reader": True},
+    "reader, uncovered 0.2": {"reader": True, "uncovered_min_confidence": 0.2},
     "no known-words rule": {"require_known_words": False},
     "no known-names rule": {"require_known_names": False},
     "no coverage rules": {"min_coverage": 0.0},

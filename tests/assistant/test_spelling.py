@@ -29,6 +29,16 @@ def test_a_name_is_never_taken_for_a_common_word(small_assistant: Assistant) -> 
 
 def test_short_words_are_not_corrected() -> None:
     assert max_edits("sunk") == 0 and max_edits("hampsir") == 1 and max_edits("championshp") == 2
+    # other words than names: only long ones, one edit away
+    assert max_edits("alight", name=False) == 0 and max_edits("youngster", name=False) == 1
+
+
+def test_a_misspelt_long_word_is_corrected_and_a_swap_is_one_edit(small_assistant: Assistant) -> None:
+    answer = small_assistant.ask("Which team won the regional championhsip?")  # two letters swapped
+    assert answer.corrections == (Correction("championhsip", "championship"),)
+    assert answer.is_answer and answer.sentences[0].citation.article_id == "a2"
+    # a word of the user's own that is not in the articles is left alone
+    assert small_assistant.ask("Which youngsters won the basketball final?").corrections == ()
 
 
 def test_corrected_replaces_whole_words_only() -> None:

@@ -143,3 +143,11 @@ def test_tokens_starting_with_a_prefix_in_vocabulary_order() -> None:
     assert index.tokens_starting("") == sorted(index.tokens_starting("", limit=100))[:50]
     assert index.tokens_starting("zz") == [] and LexicalIndex.build([], []).tokens_starting("a") == []
     assert len(index.tokens_starting("", limit=2)) == 2
+
+
+def test_every_token_of_the_vocabulary_has_a_document_frequency() -> None:
+    from index.lexical import LexicalIndex
+
+    lexical = LexicalIndex.build([1, 2], ["The harbour fire spread.", "Firefighters reached the harbour."])
+    frequencies = {t: lexical.document_frequency(t) for t in lexical._sorted_vocab}  # "" among them
+    assert frequencies["harbour"] == 2 and all(n >= 0 for n in frequencies.values())

@@ -25,22 +25,13 @@ SOURCES = (("Riverton Post", 2), ("Valley Ledger", 1))
 NO_FILTER: tuple[Any, ...] = ("", "", [], False, "")
 
 
-class _Store:
-    model = "fake-model"  # not a folder with a tokenizer: the app's chunker counts words, loads nothing
-
-    def kept_signatures(self) -> list[tuple[str, str]]:
-        return []
-
-    def article(self, article_id: str) -> None:
-        return None
-
-
 class FakeAssistant:
     """What the page calls of ``Assistant``: ``ask`` abstains, but checks its filters, reads
     follow-ups and keeps the conversation as the real one does."""
 
+    model = "fake-model"  # not a folder with a tokenizer: the app's chunker counts words, loads nothing
+
     def __init__(self) -> None:
-        self.store = _Store()
         self.current = Stats(3, 0, 3, SOURCES, "2020-11-20", "2021-05-10")
         self.asked: list[tuple[str, Filters, bool | None]] = []
 
@@ -49,6 +40,9 @@ class FakeAssistant:
 
     def refresh(self) -> bool:
         return True
+
+    def sample_titles(self, n: int) -> list[str]:
+        return []
 
     def article_text(self, article_id: str) -> str:
         raise KeyError(article_id)
