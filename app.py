@@ -87,6 +87,8 @@ def build_app(assistant: Assistant, index_dir: Path) -> gr.Blocks:
     from index.ingest import ingest
 
     index_dir = Path(index_dir)
+    # how saved conversations name the index: as served, relative to where the server runs ("data/demo/index")
+    index_label = _index_label(index_dir)
     settings = Settings(model=assistant.model)
     ingest_model = _IngestModel(settings.load_embedder)
     chunker = settings.chunker()
@@ -173,8 +175,8 @@ def build_app(assistant: Assistant, index_dir: Path) -> gr.Blocks:
             raise gr.Error("Nothing to save yet: ask a question first.")
         folder = Path(tempfile.mkdtemp(dir=saved_dir))  # one per save: sessions never share a file
         markdown, record = folder / "conversation.md", folder / "conversation.json"
-        markdown.write_text(conversation_markdown(conversation, index_dir.name), encoding="utf-8")
-        record.write_text(conversation_json(conversation, index_dir.name), encoding="utf-8")
+        markdown.write_text(conversation_markdown(conversation, index_label), encoding="utf-8")
+        record.write_text(conversation_json(conversation, index_label), encoding="utf-8")
         return gr.File(value=[str(markdown), str(record)], visible=True)
 
     def add_files(
@@ -276,6 +278,14 @@ def build_app(assistant: Assistant, index_dir: Path) -> gr.Blocks:
         save_btn.click(save_conversation, [conversation], [saved], queue=False)
         add_btn.click(add_files, [files], [report, stats_html, sources, date_from, date_to, files], concurrency_limit=1)
     return demo
+
+
+def _index_label(index_dir: Path) -> str:
+    """``index_dir`` relative to the working directory when it lies inside it, else as given."""
+    try:
+        return str(index_dir.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(index_dir)
 
 
 def _parse_auth(auth: str | None) -> tuple[str, str] | None:

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 QUESTION = "Why did the apartment building in Magnitogorsk collapse?"
-FOLLOW_UP = "When did that happen?"  # the answer says "on Monday": the chat gives the day
+FOLLOW_UP = "When did it collapse?"  # the answer says "on Monday": the chat gives the day
 FILTERED = "Who was elected Speaker of the 116th U.S. Congress?"
 TIMEOUT_MS = 90_000
 

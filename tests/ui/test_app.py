@@ -198,3 +198,11 @@ def test_an_upload_moves_the_date_hints(
     report, stats, sources, date_from, date_to, files = add_files([str(upload)])
     assert (date_from.placeholder, date_to.placeholder) == ("2019-02-01", "2023-05-03")
     assert "4</b> articles" in stats and files is None
+
+
+def test_saved_conversations_name_the_index_as_served(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from app import _index_label
+
+    monkeypatch.chdir(tmp_path)
+    assert _index_label(tmp_path / "data" / "demo" / "index") == "data/demo/index"  # not just "index"
+    assert _index_label(Path("/elsewhere/ix")) == "/elsewhere/ix"
