@@ -360,14 +360,12 @@ class Assistant:
 
 def _on_earlier_story(answer: Answer, conversation: Conversation | None) -> bool:
     """Whether ``answer``'s best sentence comes from an article the conversation's last turn quoted
-    (or, when that turn found no answer, one of the articles closest to it): a follow-up that
-    stayed on the story."""
+    or found closest (a story is often told by several articles): a follow-up that stayed on the
+    story."""
     last = conversation.last if conversation is not None else None
     if last is None or last.answer is None or not answer.sentences:
         return False
-    earlier = {c.article_id for c in last.answer.citations} or {
-        h.article_id for h in last.answer.closest_articles(3)
-    }
+    earlier = {c.article_id for c in last.answer.citations} | {h.article_id for h in last.answer.closest_articles(5)}
     return answer.sentences[0].citation.article_id in earlier
 
 

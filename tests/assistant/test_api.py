@@ -280,12 +280,26 @@ def test_relative_dates_of_quoted_sentences_are_resolved(small_assistant: Assist
 
 
 def test_a_short_question_that_may_go_either_way_follows_the_story_it_finds(small_assistant: Assistant) -> None:
+    from dataclasses import replace
+
+    from assistant.chat import Turn
+
+    def only_the_bridge_story(chat: Conversation) -> None:
+        # the story is the articles the last turn quoted or found closest: here the bridge article
+        # alone (three articles are too few to leave any out of the closest five)
+        last = chat.turns[-1]
+        assert last.answer is not None
+        searched = tuple(h for h in last.answer.searched if h.article_id == "a1")
+        chat.turns[-1] = Turn(last.question, last.query, replace(last.answer, searched=searched))
+
     chat = Conversation()
     small_assistant.ask("Why was the Old Mill bridge in Riverton closed?", chat)
+    only_the_bridge_story(chat)
     # on the story: its follow-up reading quotes the bridge article
     on_story = small_assistant.ask("What were the engineers inspecting?", chat)
     assert on_story.follow_up_to == "Why was the Old Mill bridge in Riverton closed?"
     assert on_story.is_answer and on_story.sentences[0].citation.article_id == "a1"
+    only_the_bridge_story(chat)
     # a new subject: read on its own, and its query carries nothing of the bridge
     new = small_assistant.ask("Which team won the basketball championship?", chat)
     assert new.follow_up_to is None and new.query == "Which team won the basketball championship?"
