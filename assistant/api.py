@@ -203,15 +203,18 @@ class Assistant:
 
     def _spelling(self, question: str) -> tuple[list[Correction], tuple[str, ...]]:
         """The corrections of ``question``'s words no indexed passage holds, and the checked words
-        (:meth:`_unknown_terms`) still unknown after them."""
+        (:meth:`_unknown_terms`) still unknown after them. None is made while another checked word
+        stays unknown: that question is declined for it, and is about something the corpus lacks
+        rather than misspelt ("Tobiah Vanterpool" is not "Tobias")."""
         unknown = self._unknown_terms(question)
-        missing = self.terms.unknown_terms(question_words(question))
+        words = question_words(question)
+        missing = self.terms.unknown_terms(words)
         if not missing:
             return [], unknown
-        # spelling_corrections still names LexicalIndex; it asks only what TermStatistics gives
-        fixes = spelling_corrections(missing, self.terms, self._passage_texts)
+        fixes = spelling_corrections(missing, self.terms, self._passage_texts, words)
         fixed = {c.typed for c in fixes}
-        return fixes, tuple(w for w in unknown if without_possessive(w) not in fixed)
+        left = tuple(w for w in unknown if without_possessive(w) not in fixed)
+        return ([], unknown) if left else (fixes, left)
 
     def _passage_texts(self, chunk_ids: Sequence[int]) -> list[str]:
         return [c.text for c in self.store.chunks(chunk_ids)]

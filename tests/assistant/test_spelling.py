@@ -50,3 +50,15 @@ def test_a_possessive_is_kept(small_assistant: Assistant) -> None:
     answer = small_assistant.ask("When does Rivertin's bridge reopen?")
     assert answer.corrections == (Correction("Rivertin", "Riverton"),)
     assert answer.query.startswith("When does Riverton's bridge reopen?") and answer.unknown_terms == ()
+
+
+def test_no_correction_while_another_name_stays_unknown(small_assistant: Assistant) -> None:
+    # a question about something the corpus lacks, not a misspelling: declined for the unknown name
+    answer = small_assistant.ask("What did Zorvath say about the Rivertin bridge?")
+    assert answer.corrections == () and "Zorvath" in answer.unknown_terms and not answer.is_answer
+
+
+def test_a_correction_must_stand_beside_another_word_of_the_question(small_assistant: Assistant) -> None:
+    # "Rivertin" is one edit from "Riverton", but no passage on Riverton speaks of a volcano
+    answer = small_assistant.ask("When did the Rivertin volcano erupt?")
+    assert answer.corrections == ()
