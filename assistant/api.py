@@ -62,8 +62,7 @@ class Assistant:
         self.reader = reader
         self._lock = threading.RLock()
         self._generation = store.manifest.generation
-        self._years = _years(store.stats())
-        self._sources = [s for s, _ in store.stats().sources if s]
+        self._years, self._sources = _dates_and_sources(store.stats())
 
     @classmethod
     def load(
@@ -133,8 +132,7 @@ class Assistant:
             )
             self.terms = lexical
             self._generation = fresh.manifest.generation
-            self._years = _years(fresh.stats())
-            self._sources = [s for s, _ in fresh.stats().sources if s]
+            self._years, self._sources = _dates_and_sources(fresh.stats())
             old.close()
             return True
 
@@ -206,9 +204,9 @@ class Assistant:
         (:meth:`_unknown_terms`) still unknown after them. None is made while another checked word
         stays unknown: that question is declined for it, and is about something the corpus lacks
         rather than misspelt ("Tobiah Vanterpool" is not "Tobias")."""
-        unknown = self._unknown_terms(question)
         words = question_words(question)
         missing = self.terms.unknown_terms(words)
+        unknown = self._unknown_terms(question, set(missing))
         if not missing:
             return [], unknown
         fixes = spelling_corrections(missing, self.terms, self._passage_texts, words)
@@ -265,10 +263,10 @@ class Assistant:
     def _passages(self, query: str, filters: Filters | None) -> list[Hit]:
         return self.retriever.ranked(query, self.settings.passages, filters)[0]
 
-    def _unknown_terms(self, question: str) -> tuple[str, ...]:
-        """The words of ``question`` that occur in no indexed passage: its names and numbers when
-        ``require_known_names`` is on, its uncommon other words when ``require_known_words`` is
-        (see :mod:`assistant.terms`)."""
+    def _unknown_terms(self, question: str, missing: set[str]) -> tuple[str, ...]:
+        """The words of ``question`` that occur in no indexed passage (``missing``, of its
+        :func:`assistant.terms.question_words`): its names and numbers when ``require_known_names``
+        is on, its uncommon other words when ``require_known_words`` is (see :mod:`assistant.terms`)."""
         checked = checked_words(question, self.settings.require_known_names, self.settings.require_known_words)
         # A date places the question in time, and the articles of that time need not spell it out:
         # months, days, and the years the articles were published in are not looked up.
@@ -277,7 +275,7 @@ class Assistant:
             w for w in checked
             if w not in dates or ((year := year_of(w)) is not None and not (first <= year <= last))
         ]
-        return tuple(self.terms.unknown_terms(checked)) if checked else ()
+        return tuple(w for w in checked if w in missing)
 
     def support(self, question: str, hits: Sequence[Hit]) -> Support:
         """How well the best article of ``hits`` covers ``question`` (see :mod:`assistant.support`)."""
@@ -380,10 +378,12 @@ def _with_dates(answer: Answer) -> Answer:
     return replace(answer, sentences=sentences)
 
 
-def _years(stats: Stats) -> tuple[int, int]:
-    """The first and last years the index's articles were published in; (0, -1) when none is dated."""
+def _dates_and_sources(stats: Stats) -> tuple[tuple[int, int], list[str]]:
+    """The first and last years the index's articles were published in ((0, -1) when none is
+    dated), and the outlets it holds, from one read of its statistics."""
     first, last = published_year(stats.date_min), published_year(stats.date_max)
-    return (first, last) if first is not None and last is not None else (0, -1)
+    years = (first, last) if first is not None and last is not None else (0, -1)
+    return years, [s for s, _ in stats.sources if s]
 
 
 def _clean_question(text: str) -> str:

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from assistant.records import Answer, Filters
-from assistant.words import REFERRING, content_words, names_something
+from assistant.words import REFERRING, WORD, content_words, is_name, names_something
 
 __all__ = [
     "ANSWER_NAMES", "MAX_CARRIED", "Conversation", "Reading", "Turn", "carried_words", "follow_up_reading",
@@ -91,7 +91,6 @@ _PRONOUN_SUBJECT = re.compile(  # "Did he …", "When did she …", "Which team 
     re.I,
 )
 _PERSONAL = (REFERRING - {"it", "its", "this", "that", "these", "those", "the same", "such"})
-_WORDS = re.compile(r"[^\W\d_][\w'’\-]*")
 
 
 Reading = Literal["follow-up", "either", "own"]
@@ -107,7 +106,7 @@ def follow_up_reading(question: str) -> Reading:
     words = content_words(question)
     if names_something(question):
         return "follow-up" if len(words) <= 1 else "own"
-    personal = any(w.lower() in _PERSONAL for w in _WORDS.findall(question))
+    personal = any(w.lower() in _PERSONAL for w in WORD.findall(question))
     if personal and len(words) <= _SHORT_REFERRING or len(words) <= 1:
         return "follow-up"
     return "either" if len(words) <= _SHORT else "own"
@@ -126,12 +125,8 @@ def carried_words(question: str, last: Turn) -> list[str]:
     earlier = [w for w in content_words(last.query) if w.lower() not in own]
     seen = own | {w.lower() for w in earlier}
     best = last.answer.sentences[0].text if last.answer is not None and last.answer.sentences else ""
-    names = [w for w in content_words(best) if _is_name(w) and w.lower() not in seen]
+    names = [w for w in content_words(best) if is_name(w) and w.lower() not in seen]
     return (earlier + names[:ANSWER_NAMES])[:MAX_CARRIED]
-
-
-def _is_name(word: str) -> bool:
-    return word[:1].isupper() or any(ch.isdigit() for ch in word)
 
 
 def resolve(question: str, conversation: Conversation | None, follow_up: bool | None = None) -> str:

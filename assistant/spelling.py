@@ -64,13 +64,14 @@ def spelling_corrections(
             continue
         tokens = tokenize([word])[0]
         edits = max_edits(tokens[0], is_name(word)) if len(tokens) == 1 else 0
-        if edits == 0:
+        beside = _uncommon_context(word, context, lexical) if edits else []
+        if not beside:
             continue
         close = [
             (token, distance, lexical.document_frequency(token))
             for token, distance in lexical.close_tokens(tokens[0], edits)
         ]
-        close = [c for c in close if c[2] >= MIN_PASSAGES and _beside(c[0], word, context, lexical)]
+        close = [c for c in close if c[2] >= MIN_PASSAGES and _beside(c[0], beside, lexical)]
         if not close:
             continue
         token = min(close, key=lambda c: (c[1], -c[2]))[0]
@@ -80,21 +81,24 @@ def spelling_corrections(
     return out
 
 
-def _beside(token: str, word: str, context: Sequence[str], lexical: TermStatistics) -> bool:
-    """Whether some passage holding ``token`` also holds one of the other words of ``context`` that
-    is not common in the index (BM25 IDF at least :data:`MIN_CONTEXT_IDF`, held by about 1 passage
-    in 20 or fewer, or by :data:`FEW_PASSAGES` at most): "New Hampsire primary" is "New Hampshire"
-    where a passage on the primaries says so, while "Tobiah" in a question on a striker is not the
-    "Tobias" of another story."""
+def _uncommon_context(word: str, context: Sequence[str], lexical: TermStatistics) -> list[str]:
+    """The tokens of the words of ``context`` other than ``word`` that the index holds but not
+    commonly (BM25 IDF at least :data:`MIN_CONTEXT_IDF`, held by about 1 passage in 20 or fewer, or
+    by :data:`FEW_PASSAGES` at most): what a correction of ``word`` must stand beside."""
     others = list(dict.fromkeys(t for w in context if without_possessive(w) != word for t in tokenize([w])[0]))
     if not others:
-        return False
+        return []
     held_by = [lexical.document_frequency(t) for t in others]
-    rare = [t for t, idf, n in zip(others, lexical.idf(others).tolist(), held_by, strict=True)
+    return [t for t, idf, n in zip(others, lexical.idf(others).tolist(), held_by, strict=True)
             if 0 < n and (idf >= MIN_CONTEXT_IDF or n <= FEW_PASSAGES)]
-    if not rare:
-        return False
-    return bool(lexical.presence(lexical.passages_with(token, limit=MAX_PASSAGES_LOOKED_AT), rare).any())
+
+
+def _beside(token: str, context: Sequence[str], lexical: TermStatistics) -> bool:
+    """Whether some passage holding ``token`` also holds one of the ``context`` tokens
+    (:func:`_uncommon_context`): "New Hampsire primary" is "New Hampshire" where a passage on the
+    primaries says so, while "Tobiah" in a question on a striker is not the "Tobias" of another
+    story."""
+    return bool(lexical.presence(lexical.passages_with(token, limit=MAX_PASSAGES_LOOKED_AT), list(context)).any())
 
 
 def _printed_form(token: str, texts: Sequence[str]) -> str | None:

@@ -14,7 +14,7 @@ import json
 import re
 from pathlib import Path
 
-from assistant.words import STOP_WORDS, WORD
+from assistant.words import STOP_WORDS, WORD, is_name
 from index.fold import fold_accents
 
 __all__ = ["checked_words", "is_common_word", "is_name", "question_names", "question_words"]
@@ -32,11 +32,6 @@ def question_words(question: str) -> list[str]:
     and stays). The first word is a question or command word: "Who", "Explain"."""
     words = (w for w in WORD.findall(question)[1:] if is_name(w) or w.lower() not in _function_words())
     return list(dict.fromkeys(words))
-
-
-def is_name(word: str) -> bool:
-    """Whether ``word`` names something: it is capitalised or holds a digit ("Kyiv", "2025", "X9")."""
-    return word[:1].isupper() or any(ch.isdigit() for ch in word)
 
 
 @functools.cache

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["REFERRING", "STOP_WORDS", "WORD", "capitalised_words", "content_words", "names_something"]
+__all__ = ["REFERRING", "STOP_WORDS", "WORD", "capitalised_words", "content_words", "is_name", "names_something"]
 
 WORD = re.compile(r"[^\W_][\w'’\-]*")  # a word in any script's letters: "Beyoncé", "Zelenskyy", "Erdoğan"
 
@@ -38,6 +38,11 @@ def content_words(text: str) -> list[str]:
         seen.add(low)
         out.append(w)
     return out
+
+
+def is_name(word: str) -> bool:
+    """Whether ``word`` names something: it is capitalised or holds a digit ("Kyiv", "2025", "X9")."""
+    return word[:1].isupper() or any(ch.isdigit() for ch in word)
 
 
 def capitalised_words(question: str) -> list[str]:
