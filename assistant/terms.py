@@ -21,7 +21,7 @@ __all__ = ["checked_words", "is_common_word", "is_name", "question_names", "ques
 
 @functools.cache
 def _function_words() -> frozenset[str]:
-    from assistant.score import STOPWORDS
+    from assistant.lexicon import STOPWORDS
 
     return frozenset(STOP_WORDS | STOPWORDS)
 

@@ -50,7 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from train_scorer import contains_answer, load_trecqa, normalise_for_match  # noqa: E402
 
-from assistant.score import bm25_scores, content_terms  # noqa: E402
+from assistant.lexicon import bm25_scores, content_terms  # noqa: E402
 from assistant.sentences import split_sentences  # noqa: E402
 
 logger = logging.getLogger("build_reader_data")

@@ -43,7 +43,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from assistant import features as F  # noqa: E402
+from assistant import lexicon as L  # noqa: E402
+from assistant import models as M  # noqa: E402
 from assistant import score as S  # noqa: E402
+from assistant import scorer_weights as W  # noqa: E402
+from assistant import signals as G  # noqa: E402
 
 logger = logging.getLogger("train_scorer")
 
@@ -390,8 +395,8 @@ def featurise(groups: Sequence[Group], trec: bool, lexical: Sequence[np.ndarray]
         out.append(
             Featurised(
                 g,
-                S.lexical_features(g.question, g.sentences) if lexical is None else lexical[i],
-                S.passage_features(1.0 / (1.0 + np.asarray(ranks, dtype=np.float64))),
+                F.lexical_features(g.question, g.sentences) if lexical is None else lexical[i],
+                F.passage_features(1.0 / (1.0 + np.asarray(ranks, dtype=np.float64))),
                 np.full(n, np.nan),
                 trec,
             )
@@ -412,9 +417,9 @@ def fill_cosines(emb: EmbeddingCache, sets: Sequence[Featurised], needed: Sequen
 
 def featurise_all(data: Prepared, cache: Path = DEFAULT_CACHE) -> Sets:
     """Features of every group; the lexical ones are kept under ``cache`` for each version of
-    ``assistant/score.py`` (they take minutes on a busy machine)."""
+    version of the modules that compute them (they take minutes on a busy machine)."""
     t0 = time.time()
-    key = hashlib.sha1(Path(S.__file__).read_bytes()).hexdigest()[:12]
+    key = hashlib.sha1(b"".join(Path(m.__file__).read_bytes() for m in (L, G, F))).hexdigest()[:12]
     path = cache / f"lexical_{key}.npz"
     named = (
         ("trec_train", data.trec_train),
@@ -467,7 +472,7 @@ class Config:
     folds: int = 5
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray, names: tuple[str, ...], c: float) -> S.LogisticModel:
+def fit_logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray, names: tuple[str, ...], c: float) -> M.LogisticModel:
     from sklearn.linear_model import LogisticRegression
 
     mean = x.mean(axis=0)
@@ -475,12 +480,12 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray, names: tuple[str, 
     scale[scale < 1e-9] = 1.0
     lr = LogisticRegression(C=c, max_iter=10_000, tol=1e-6)
     lr.fit((x - mean) / scale, y, sample_weight=w / w.mean())
-    return S.LogisticModel(names, mean, scale, lr.coef_[0].astype(np.float64), float(lr.intercept_[0]))
+    return M.LogisticModel(names, mean, scale, lr.coef_[0].astype(np.float64), float(lr.intercept_[0]))
 
 
-def fit_trees(x: np.ndarray, y: np.ndarray, w: np.ndarray, names: tuple[str, ...], cfg: Config) -> S.TreeEnsemble:
+def fit_trees(x: np.ndarray, y: np.ndarray, w: np.ndarray, names: tuple[str, ...], cfg: Config) -> M.TreeEnsemble:
     """Gradient boosting (sklearn's histogram GBDT, no early stopping, no subsampling: deterministic),
-    converted to the complete-tree arrays :class:`assistant.score.TreeEnsemble` evaluates."""
+    converted to the complete-tree arrays :class:`assistant.models.TreeEnsemble` evaluates."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     clf = HistGradientBoostingClassifier(
@@ -517,7 +522,7 @@ def fit_trees(x: np.ndarray, y: np.ndarray, w: np.ndarray, names: tuple[str, ...
             fill(int(rec["right"]), 2 * pos + 2, level + 1)
 
         fill(0, 0, 0)
-    model = S.TreeEnsemble(names, cfg.depth, float(np.ravel(clf._baseline_prediction)[0]), feature, threshold, leaf)
+    model = M.TreeEnsemble(names, cfg.depth, float(np.ravel(clf._baseline_prediction)[0]), feature, threshold, leaf)
     check = x[: min(len(x), 2000)]
     assert np.allclose(model.logit(check), clf.decision_function(check), atol=1e-6), "tree conversion is wrong"
     return model
@@ -533,22 +538,22 @@ def _first_rows(f: Featurised, with_passage: bool) -> np.ndarray:
 
 
 def _final_rows(f: Featurised, top: np.ndarray, with_passage: bool) -> np.ndarray:
-    rows = [f.lexical[top], S.dense_features(f.cos[top])]
+    rows = [f.lexical[top], F.dense_features(f.cos[top])]
     if with_passage:
         rows.append(f.passage[top])
     return np.hstack(rows)
 
 
-def train(sets: Sequence[Featurised], cfg: Config, emb: EmbeddingCache) -> S.ScorerWeights:
+def train(sets: Sequence[Featurised], cfg: Config, emb: EmbeddingCache) -> W.ScorerWeights:
     """Both stages, for both input kinds (with and without passage scores), uncalibrated."""
     train_sets = [f for f in sets if len(f.group.sentences)]
-    models: dict[str, S.CalibratedModel] = {}
+    models: dict[str, M.CalibratedModel] = {}
     for with_passage in (False, True):
         tag = "passage" if with_passage else "plain"
         x = np.vstack([_first_rows(f, with_passage) for f in train_sets])
         y = np.concatenate([f.group.labels for f in train_sets])
         w = np.concatenate([_weights_of(f, len(f.group.labels), cfg, with_passage) for f in train_sets])
-        first = S.CalibratedModel(fit_logistic(x, y, w, S.stage_features("first", with_passage), cfg.first_c))
+        first = M.CalibratedModel(fit_logistic(x, y, w, F.stage_features("first", with_passage), cfg.first_c))
         xs, ys, ws = [], [], []
         tops = [S.rank_order(first.predict(_first_rows(f, with_passage)))[: cfg.top_n] for f in train_sets]
         fill_cosines(emb, train_sets, tops)
@@ -557,19 +562,19 @@ def train(sets: Sequence[Featurised], cfg: Config, emb: EmbeddingCache) -> S.Sco
             ys.append(f.group.labels[top])
             ws.append(_weights_of(f, len(top), cfg, with_passage))
         x2, y2, w2 = np.vstack(xs), np.concatenate(ys), np.concatenate(ws)
-        names = S.stage_features("final", with_passage)
-        final: S.LogisticModel | S.TreeEnsemble
+        names = F.stage_features("final", with_passage)
+        final: M.LogisticModel | M.TreeEnsemble
         if cfg.final == "trees":
             final = fit_trees(x2, y2, w2, names, cfg)
         else:
             final = fit_logistic(x2, y2, w2, names, cfg.final_c)
         models[f"first_{tag}"] = first
-        models[f"final_{tag}"] = S.CalibratedModel(final)
-    return S.ScorerWeights(top_n=cfg.top_n, meta={}, **models)
+        models[f"final_{tag}"] = M.CalibratedModel(final)
+    return W.ScorerWeights(top_n=cfg.top_n, meta={}, **models)
 
 
 def score_groups(
-    weights: S.ScorerWeights, sets: Sequence[Featurised], with_passage: bool, emb: EmbeddingCache
+    weights: W.ScorerWeights, sets: Sequence[Featurised], with_passage: bool, emb: EmbeddingCache
 ) -> list[np.ndarray]:
     """What :meth:`assistant.score.SentenceScorer.score` returns, with cached cosines."""
     first = weights.model("first", with_passage)
@@ -586,14 +591,14 @@ def score_groups(
 
 
 def with_calibration(
-    weights: S.ScorerWeights, plain: tuple[float, float], passage: tuple[float, float]
-) -> S.ScorerWeights:
+    weights: W.ScorerWeights, plain: tuple[float, float], passage: tuple[float, float]
+) -> W.ScorerWeights:
     """The final models with Platt parameters ``(a, b)`` set; the first stages are left alone."""
-    return S.ScorerWeights(
+    return W.ScorerWeights(
         first_plain=weights.first_plain,
         first_passage=weights.first_passage,
-        final_plain=S.CalibratedModel(weights.final_plain.model, *plain),
-        final_passage=S.CalibratedModel(weights.final_passage.model, *passage),
+        final_plain=M.CalibratedModel(weights.final_plain.model, *plain),
+        final_passage=M.CalibratedModel(weights.final_passage.model, *passage),
         top_n=weights.top_n,
         meta=weights.meta,
     )
@@ -622,7 +627,7 @@ def fit_platt(groups: Sequence[Group], scores: Sequence[np.ndarray]) -> tuple[fl
 
 def bm25_baseline(sets: Sequence[Featurised]) -> list[np.ndarray]:
     return [
-        S.bm25_scores(S.content_terms(f.group.question), [S.content_terms(s) for s in f.group.sentences]) for f in sets
+        L.bm25_scores(L.content_terms(f.group.question), [L.content_terms(s) for s in f.group.sentences]) for f in sets
     ]
 
 
@@ -697,7 +702,7 @@ def top1_distribution(groups: Sequence[Group], scores: Sequence[np.ndarray]) -> 
     }
 
 
-def train_and_evaluate(sets: Sets, cfg: Config) -> tuple[S.ScorerWeights, str]:
+def train_and_evaluate(sets: Sets, cfg: Config) -> tuple[W.ScorerWeights, str]:
     """The shipped weights (trained on TrecQA train + all of RealtimeQA 2022) and the table."""
     t0 = time.time()
     rows: list[tuple[str, float, float, float, float, float, float]] = []
@@ -754,7 +759,7 @@ def train_and_evaluate(sets: Sets, cfg: Config) -> tuple[S.ScorerWeights, str]:
         "table": table.split("\n"),
         "top1_score_distribution": dist,
     }
-    weights = S.ScorerWeights(
+    weights = W.ScorerWeights(
         first_plain=weights.first_plain,
         first_passage=weights.first_passage,
         final_plain=weights.final_plain,

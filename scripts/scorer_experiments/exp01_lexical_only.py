@@ -6,13 +6,14 @@ from __future__ import annotations
 import harness as H
 import numpy as np
 
+from assistant import scorer_weights as W
+
 T = H.T
-S = H.S
 sets = H.load()
 cfg = T.Config()
 
 
-def first_only(weights: S.ScorerWeights, part: list[T.Featurised], with_passage: bool) -> list[np.ndarray]:
+def first_only(weights: W.ScorerWeights, part: list[T.Featurised], with_passage: bool) -> list[np.ndarray]:
     model = weights.model("first", with_passage)
     return [model.predict(T._first_rows(f, with_passage)) for f in part]
 

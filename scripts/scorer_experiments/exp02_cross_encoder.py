@@ -48,6 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import train_scorer as T  # noqa: E402
 
 from assistant import score as S  # noqa: E402
+from assistant import scorer_weights as W  # noqa: E402
 from index.embed import default_model_path  # noqa: E402
 
 logger = logging.getLogger("exp02_cross_encoder")
@@ -83,7 +84,7 @@ class Item:
     index: np.ndarray  # the candidates' positions in the question's full candidate list
 
 
-def first_stage_items(sets: Sequence[T.Featurised], weights: S.ScorerWeights, top_n: int | None) -> list[Item]:
+def first_stage_items(sets: Sequence[T.Featurised], weights: W.ScorerWeights, top_n: int | None) -> list[Item]:
     """The first stage's ``top_n`` candidates of each group (all of them when None), as the
     assistant ranks them (passage model for RealtimeQA, plain model for TrecQA)."""
     items = []
@@ -238,7 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     data = T.prepare(args.data, args.cache)
     sets = T.featurise_all(data, args.cache)
-    weights = S.ScorerWeights.read(S.DEFAULT_WEIGHTS)
+    weights = W.ScorerWeights.read(W.DEFAULT_WEIGHTS)
     trec_train = first_stage_items(sets.trec_train, weights, cfg.top_n)
     trec_dev = first_stage_items(sets.trec_dev, weights, None)
     r22 = first_stage_items(sets.rtqa_2022, weights, cfg.top_n)

@@ -17,9 +17,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from harness import S, T, evaluate, load
+from harness import T, evaluate, load
 
-E5_NAMES = tuple(f"e5_{n}" for n in S.DENSE_FEATURE_NAMES)
+from assistant import features as F
+from assistant import score as S
+from assistant import scorer_weights as W
+
+E5_NAMES = tuple(f"e5_{n}" for n in F.DENSE_FEATURE_NAMES)
 
 
 class _E5:
@@ -70,9 +74,9 @@ def main() -> None:
     def dense_rows(f: T.Featurised, top: np.ndarray) -> list[np.ndarray]:
         rows = []
         if mode in ("minilm", "both"):
-            rows.append(S.dense_features(f.cos[top]))
+            rows.append(F.dense_features(f.cos[top]))
         if mode in ("e5", "both"):
-            rows.append(S.dense_features(e5_of(f)[top]))
+            rows.append(F.dense_features(e5_of(f)[top]))
         return rows
 
     def final_rows(f: T.Featurised, top: np.ndarray, with_passage: bool) -> np.ndarray:
@@ -81,16 +85,16 @@ def main() -> None:
             rows.append(f.passage[top])
         return np.hstack(rows)
 
-    base_names = S.stage_features
+    base_names = F.stage_features
 
     def stage_features(stage: str, with_passage: bool) -> tuple[str, ...]:
         if stage == "first":
             return base_names(stage, with_passage)
-        dense = {"minilm": S.DENSE_FEATURE_NAMES, "both": S.DENSE_FEATURE_NAMES + E5_NAMES, "e5": E5_NAMES}[mode]
-        return S.LEXICAL_FEATURE_NAMES + dense + (S.PASSAGE_FEATURE_NAMES if with_passage else ())
+        dense = {"minilm": F.DENSE_FEATURE_NAMES, "both": F.DENSE_FEATURE_NAMES + E5_NAMES, "e5": E5_NAMES}[mode]
+        return F.LEXICAL_FEATURE_NAMES + dense + (F.PASSAGE_FEATURE_NAMES if with_passage else ())
 
     def score_groups(
-        weights: S.ScorerWeights, sets: Sequence[T.Featurised], with_passage: bool, emb: T.EmbeddingCache
+        weights: W.ScorerWeights, sets: Sequence[T.Featurised], with_passage: bool, emb: T.EmbeddingCache
     ) -> list[np.ndarray]:
         first = weights.model("first", with_passage)
         firsts = [first.predict(T._first_rows(f, with_passage)) for f in sets]
@@ -111,7 +115,7 @@ def main() -> None:
             out.append(np.clip(s, 0, 1))
         return out
 
-    T.fill_cosines, T._final_rows, S.stage_features, T.score_groups = fill, final_rows, stage_features, score_groups
+    T.fill_cosines, T._final_rows, F.stage_features, T.score_groups = fill, final_rows, stage_features, score_groups
     for top_n in args.top_n:
         for m in args.modes:
             mode = m

@@ -87,7 +87,10 @@ def main() -> None:
     import harness as H
     import numpy as np
 
-    T, S = H.T, H.S
+    from assistant import features as F
+    from assistant import signals as G
+
+    T = H.T
     if args.dump_texts:
         args.dump_texts.write_text(json.dumps(texts(T.prepare(T.DEFAULT_DATA, T.DEFAULT_CACHE))))
         return
@@ -98,13 +101,13 @@ def main() -> None:
 
     def extend(part: list[Any]) -> list[Any]:
         extra = [
-            entity_features(S.answer_type(f.group.question), f.group.question, list(f.group.sentences), ents)
+            entity_features(G.answer_type(f.group.question), f.group.question, list(f.group.sentences), ents)
             for f in part
         ]
         return [dataclasses.replace(f, lexical=np.hstack([f.lexical, e])) for f, e in zip(part, extra, strict=True)]
 
-    S.LEXICAL_FEATURE_NAMES = S.LEXICAL_FEATURE_NAMES + NAMES
-    S.FEATURE_NAMES = S.LEXICAL_FEATURE_NAMES + S.DENSE_FEATURE_NAMES
+    F.LEXICAL_FEATURE_NAMES = F.LEXICAL_FEATURE_NAMES + NAMES
+    F.FEATURE_NAMES = F.LEXICAL_FEATURE_NAMES + F.DENSE_FEATURE_NAMES
     parts = (sets.trec_train, sets.trec_dev, sets.rtqa_2022, sets.rtqa_2023)
     wider = T.Sets(*(extend(p) for p in parts), sets.embeddings)
     H.evaluate(wider, cfg, "+ entity types")

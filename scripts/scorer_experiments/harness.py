@@ -18,8 +18,6 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import train_scorer as T  # noqa: E402
 
-from assistant import score as S  # noqa: E402, F401  (re-exported for experiments)
-
 
 def load() -> T.Sets:
     return T.featurise_all(T.prepare(T.DEFAULT_DATA, T.DEFAULT_CACHE))

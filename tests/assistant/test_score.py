@@ -15,7 +15,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from assistant import features as F
+from assistant import lexicon as L
+from assistant import models as M
 from assistant import score as S
+from assistant import scorer_weights as W
+from assistant import signals as G
 
 _WORD = re.compile(r"\w+")
 
@@ -37,19 +42,19 @@ class FakeEmbedder:
         return out / np.where(norms > 0, norms, 1.0)
 
 
-def _logistic(names: tuple[str, ...], coefs: dict[str, float], intercept: float = -2.0) -> S.CalibratedModel:
+def _logistic(names: tuple[str, ...], coefs: dict[str, float], intercept: float = -2.0) -> M.CalibratedModel:
     coef = np.array([coefs.get(n, 0.0) for n in names])
-    return S.CalibratedModel(S.LogisticModel(names, np.zeros(len(names)), np.ones(len(names)), coef, intercept))
+    return M.CalibratedModel(M.LogisticModel(names, np.zeros(len(names)), np.ones(len(names)), coef, intercept))
 
 
-def _weights(top_n: int = 3) -> S.ScorerWeights:
+def _weights(top_n: int = 3) -> W.ScorerWeights:
     first = {"bm25_rel": 3.0, "cover_frac": 1.0}
     final = {"bm25_rel": 2.0, "cos": 4.0, "new_number": 0.5}
-    return S.ScorerWeights(
-        first_plain=_logistic(S.stage_features("first", False), first),
-        first_passage=_logistic(S.stage_features("first", True), {**first, "passage_rr": 1.0}),
-        final_plain=_logistic(S.stage_features("final", False), final),
-        final_passage=_logistic(S.stage_features("final", True), {**final, "passage_rr": 1.0}),
+    return W.ScorerWeights(
+        first_plain=_logistic(F.stage_features("first", False), first),
+        first_passage=_logistic(F.stage_features("first", True), {**first, "passage_rr": 1.0}),
+        final_plain=_logistic(F.stage_features("final", False), final),
+        final_passage=_logistic(F.stage_features("final", True), {**final, "passage_rr": 1.0}),
         top_n=top_n,
         meta={"note": "hand-made"},
     )
@@ -70,13 +75,13 @@ SENTENCES = [
 
 
 def test_content_terms_stem_and_drop_stopwords() -> None:
-    assert S.content_terms("The buildings were collapsing in Russia's city") == ["build", "collaps", "russia", "citi"]
-    assert S.bigrams(["a", "b", "c"]) == {("a", "b"), ("b", "c")}
+    assert L.content_terms("The buildings were collapsing in Russia's city") == ["build", "collaps", "russia", "citi"]
+    assert L.bigrams(["a", "b", "c"]) == {("a", "b"), ("b", "c")}
 
 
 def test_accents_are_folded_before_words_are_matched() -> None:
-    assert S.tokenize("Kīlauea’s ash") == S.tokenize("Kilauea's ash") == ["kilauea's", "ash"]
-    assert S.content_terms("Erdoğan spoke") == S.content_terms("Erdogan spoke")
+    assert L.tokenize("Kīlauea’s ash") == L.tokenize("Kilauea's ash") == ["kilauea's", "ash"]
+    assert L.content_terms("Erdoğan spoke") == L.content_terms("Erdogan spoke")
 
 
 @pytest.mark.parametrize(
@@ -94,21 +99,21 @@ def test_accents_are_folded_before_words_are_matched() -> None:
     ],
 )
 def test_answer_type(question: str, kind: str) -> None:
-    assert S.answer_type(question) == kind
+    assert G.answer_type(question) == kind
 
 
 def test_bm25_prefers_the_sentence_with_the_rare_term() -> None:
     docs = [["gas", "explos"], ["gas", "price"], ["price", "rise"]]
-    scores = S.bm25_scores(["gas", "explos"], docs)
+    scores = L.bm25_scores(["gas", "explos"], docs)
     assert scores.shape == (3,)
     assert scores[0] > scores[1] > scores[2] == 0.0
-    assert S.bm25_scores(["x"], []).shape == (0,)
+    assert L.bm25_scores(["x"], []).shape == (0,)
 
 
 def test_lexical_features_on_hand_cases() -> None:
-    x = S.lexical_features(QUESTION, SENTENCES)
-    col = {name: x[:, i] for i, name in enumerate(S.LEXICAL_FEATURE_NAMES)}
-    assert x.shape == (len(SENTENCES), len(S.LEXICAL_FEATURE_NAMES))
+    x = F.lexical_features(QUESTION, SENTENCES)
+    col = {name: x[:, i] for i, name in enumerate(F.LEXICAL_FEATURE_NAMES)}
+    assert x.shape == (len(SENTENCES), len(F.LEXICAL_FEATURE_NAMES))
     assert col["cover_frac"][0] == 0.0 and col["bm25_rel"][0] == 0.0
     assert col["bm25_rel"].max() == pytest.approx(1.0)
     assert col["cover_idf_gap"].max() == pytest.approx(0.0)
@@ -119,14 +124,14 @@ def test_lexical_features_on_hand_cases() -> None:
     assert col["has_date"][0] == 1.0  # Monday
     assert col["new_caps"][5] == pytest.approx(2 / 5)  # President Putin (not the sentence-initial word)
     assert col["quote"].sum() == 0.0
-    assert S.lexical_features(QUESTION, []).shape == (0, len(S.LEXICAL_FEATURE_NAMES))
+    assert F.lexical_features(QUESTION, []).shape == (0, len(F.LEXICAL_FEATURE_NAMES))
 
 
 @pytest.mark.parametrize("word", ["seventeen", "sixteen-year-old", "ninety", "35", "two"])
 def test_numbers_in_words_and_digits_are_numbers(word: str) -> None:
-    question = S.content_terms("How many people died in the fire?")
-    assert S.sentence_signals(f"At least {word} people died.", frozenset(question)).new_number
-    assert not S.sentence_signals("Many people died.", frozenset(question)).new_number
+    question = L.content_terms("How many people died in the fire?")
+    assert G.sentence_signals(f"At least {word} people died.", frozenset(question)).new_number
+    assert not G.sentence_signals("Many people died.", frozenset(question)).new_number
 
 
 def test_window_and_pronoun_features() -> None:
@@ -135,24 +140,24 @@ def test_window_and_pronoun_features() -> None:
         "Gas was sold in a shop far from the Moscow explosion.",
         "It was a gas leak.",
     ]
-    x = S.lexical_features("gas explosion Moscow", sentences)
-    col = {name: x[:, i] for i, name in enumerate(S.LEXICAL_FEATURE_NAMES)}
+    x = F.lexical_features("gas explosion Moscow", sentences)
+    col = {name: x[:, i] for i, name in enumerate(F.LEXICAL_FEATURE_NAMES)}
     assert col["window_frac"][0] == pytest.approx(1.0)
     assert col["window_frac"][1] == pytest.approx(3 / 6)  # 3 matches over a window of 6 terms
     assert col["pronoun_start"].tolist() == [0.0, 0.0, 1.0]
 
 
 def test_dense_and_passage_features() -> None:
-    d = S.dense_features(np.array([0.2, 0.5, 0.5, 0.1]))
+    d = F.dense_features(np.array([0.2, 0.5, 0.5, 0.1]))
     assert d[:, 0].tolist() == [0.2, 0.5, 0.5, 0.1]
     assert d[:, 1].tolist() == pytest.approx([-0.3, 0.0, 0.0, -0.4])
     assert d[:, 3].tolist() == pytest.approx([1 / 2, 1.0, 1.0, 1 / 3])  # ties share a rank
-    p = S.passage_features([1.0, 0.5, 0.5, 1 / 3])
+    p = F.passage_features([1.0, 0.5, 0.5, 1 / 3])
     assert p[:, 0].tolist() == pytest.approx([1.0, 0.25, 0.25, 0.0])
     assert p[:, 1].tolist() == pytest.approx([1.0, 0.5, 0.5, 1 / 3])
-    assert S.passage_features([0.7, 0.7]).tolist() == [[1.0, 1.0], [1.0, 1.0]]
-    x = S.feature_matrix(QUESTION, SENTENCES, np.linspace(0, 1, len(SENTENCES)))
-    assert x.shape == (len(SENTENCES), len(S.FEATURE_NAMES))
+    assert F.passage_features([0.7, 0.7]).tolist() == [[1.0, 1.0], [1.0, 1.0]]
+    x = F.feature_matrix(QUESTION, SENTENCES, np.linspace(0, 1, len(SENTENCES)))
+    assert x.shape == (len(SENTENCES), len(F.FEATURE_NAMES))
 
 
 # -- models and the weights file --------------------------------------------------------------
@@ -160,7 +165,7 @@ def test_dense_and_passage_features() -> None:
 
 def test_tree_ensemble_walks_complete_trees() -> None:
     # depth 2: root splits on f0 > 0.5; left child on f1 > 0 (leaves 0, 1), right child padded (+inf: always left)
-    trees = S.TreeEnsemble(
+    trees = M.TreeEnsemble(
         features=("f0", "f1"),
         depth=2,
         base=0.5,
@@ -174,22 +179,22 @@ def test_tree_ensemble_walks_complete_trees() -> None:
 
 def test_weights_round_trip(tmp_path: Path) -> None:
     w = _weights()
-    trees = S.TreeEnsemble(
-        S.stage_features("final", True),
+    trees = M.TreeEnsemble(
+        F.stage_features("final", True),
         1,
         -1.0,
         np.array([[0], [5]]),
         np.array([[0.5], [np.inf]]),
         np.array([[0.0, 1.0], [2.0, 3.0]]),
     )
-    w = S.ScorerWeights(w.first_plain, w.first_passage, w.final_plain, S.CalibratedModel(trees, 2.0, -1.0), 7, w.meta)
+    w = W.ScorerWeights(w.first_plain, w.first_passage, w.final_plain, M.CalibratedModel(trees, 2.0, -1.0), 7, w.meta)
     path = tmp_path / "w.json"
     w.write(path)
-    back = S.ScorerWeights.read(path)
+    back = W.ScorerWeights.read(path)
     assert back.top_n == 7 and back.meta == {"note": "hand-made"}
-    x = np.random.default_rng(0).random((5, len(S.stage_features("final", True))))
+    x = np.random.default_rng(0).random((5, len(F.stage_features("final", True))))
     assert np.allclose(back.final_passage.predict(x), w.final_passage.predict(x))
-    x1 = np.random.default_rng(1).random((5, len(S.LEXICAL_FEATURE_NAMES)))
+    x1 = np.random.default_rng(1).random((5, len(F.LEXICAL_FEATURE_NAMES)))
     assert np.allclose(back.first_plain.predict(x1), w.first_plain.predict(x1))
 
 
@@ -215,26 +220,26 @@ def _mutate(tmp_path: Path, change: object) -> Path:
     ],
 )
 def test_bad_weights_raise_weights_error(tmp_path: Path, change: object, message: str) -> None:
-    with pytest.raises(S.WeightsError, match=message):
-        S.ScorerWeights.read(_mutate(tmp_path, change))
+    with pytest.raises(M.WeightsError, match=message):
+        W.ScorerWeights.read(_mutate(tmp_path, change))
 
 
 def test_unreadable_weights_raise_weights_error(tmp_path: Path) -> None:
-    with pytest.raises(S.WeightsError, match="cannot read"):
-        S.ScorerWeights.read(tmp_path / "missing.json")
+    with pytest.raises(M.WeightsError, match="cannot read"):
+        W.ScorerWeights.read(tmp_path / "missing.json")
     (tmp_path / "bad.json").write_text("{not json")
-    with pytest.raises(S.WeightsError, match="cannot read"):
-        S.ScorerWeights.read(tmp_path / "bad.json")
+    with pytest.raises(M.WeightsError, match="cannot read"):
+        W.ScorerWeights.read(tmp_path / "bad.json")
     (tmp_path / "list.json").write_text("[]")
-    with pytest.raises(S.WeightsError, match="not a scorer weights file"):
-        S.ScorerWeights.read(tmp_path / "list.json")
+    with pytest.raises(M.WeightsError, match="not a scorer weights file"):
+        W.ScorerWeights.read(tmp_path / "list.json")
 
 
 def test_packaged_weights_load_when_present() -> None:
-    if not S.DEFAULT_WEIGHTS.exists():
+    if not W.DEFAULT_WEIGHTS.exists():
         pytest.skip("no trained weights yet: run scripts/train_scorer.py")
-    assert S.DEFAULT_WEIGHTS.stat().st_size < 2_000_000
-    w = S.ScorerWeights.read(S.DEFAULT_WEIGHTS)
+    assert W.DEFAULT_WEIGHTS.stat().st_size < 2_000_000
+    w = W.ScorerWeights.read(W.DEFAULT_WEIGHTS)
     assert w.top_n >= 1 and "table" in w.meta
 
 
@@ -271,7 +276,7 @@ def test_two_stages_embed_only_the_top_n() -> None:
     rest = [i for i in range(len(SENTENCES)) if i not in embedded]
     assert scores[rest].max() < scores[embedded].min()  # the rest stay below, in [0, 1]
     assert np.all(scores[rest] >= 0)
-    first = scorer.weights.first_plain.predict(S.lexical_features(QUESTION, SENTENCES))
+    first = scorer.weights.first_plain.predict(F.lexical_features(QUESTION, SENTENCES))
     assert np.argsort(-scores[rest], kind="stable").tolist() == np.argsort(-first[rest], kind="stable").tolist()
     wide = scorer.score(QUESTION, SENTENCES, top_n=len(SENTENCES))
     assert len(embedder.calls[-1]) == len(SENTENCES) + 1
