@@ -15,6 +15,7 @@ from assistant.answer import SentenceScoring, build_answer, candidates
 from assistant.chat import Conversation, Turn, follow_up_reading, resolve
 from assistant.dates import date_mentions
 from assistant.filters import match_sources
+from assistant.phrase import answer_phrase
 from assistant.reader import Reader, reread
 from assistant.records import Answer, AskSettings, Citation, Correction, Filters, Hit
 from assistant.retrieve import FusionWeights, Retriever
@@ -258,7 +259,8 @@ class Assistant:
             answer = replace(answer, uncovered_terms=support.missing)
         if not answer.is_answer and unstated is not None:
             answer = replace(answer, unreported_years=_unreported(unstated, scores, threshold))
-        return _with_dates(self._with_syndicated_copies(answer))
+        answer = _with_dates(self._with_syndicated_copies(answer))
+        return _with_phrases(answer, asked) if self.settings.answer_phrases and answer.is_answer else answer
 
     def _passages(self, query: str, filters: Filters | None) -> list[Hit]:
         return self.retriever.ranked(query, self.settings.passages, filters)[0]
@@ -374,6 +376,14 @@ def _with_dates(answer: Answer) -> Answer:
     """Each quoted sentence with its relative dates resolved against its article's date."""
     sentences = tuple(
         replace(s, dates=date_mentions(s.text, s.citation.date, s.citation.start)) for s in answer.sentences
+    )
+    return replace(answer, sentences=sentences)
+
+
+def _with_phrases(answer: Answer, asked: str) -> Answer:
+    """Each quoted sentence with the words that answer ``asked`` marked, where they are clear."""
+    sentences = tuple(
+        replace(s, phrase=answer_phrase(asked, s.text, s.citation.start)) for s in answer.sentences
     )
     return replace(answer, sentences=sentences)
 

@@ -36,7 +36,8 @@ def answer_record(answer: Answer) -> dict[str, Any]:
         "sentences": [
             {"text": s.text, "score": s.score, "citation": asdict(s.citation),
              "also_reported_by": [asdict(c) for c in s.also_reported_by],
-             "dates": [asdict(d) for d in s.dates]}
+             "dates": [asdict(d) for d in s.dates],
+             "phrase": asdict(s.phrase) if s.phrase is not None else None}
             for s in answer.sentences
         ],
         "searched": [{k: v for k, v in asdict(h).items() if k != "text"} for h in answer.searched],
@@ -112,6 +113,8 @@ def _answer_markdown(answer: Answer) -> list[str]:
     lines = []
     for i, s in enumerate(answer.sentences, 1):
         lines += [f"> “{markdown_text(s.text)}” \\[{i}\\]", ">"]
+        if s.phrase is not None:
+            lines[-1:] = [f"> (answer: {markdown_text(s.phrase.text)})", ">"]
         if s.dates:
             lines[-1:] = [f"> ({markdown_text(dates_note(s.dates) + BY_ARTICLE_DATE)})", ">"]
     lines[-1:] = [""]

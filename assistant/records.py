@@ -9,7 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-__all__ = ["Answer", "AnswerSentence", "AskSettings", "Citation", "Correction", "DateMention", "Filters", "Hit"]
+__all__ = [
+    "Answer", "AnswerPhrase", "AnswerSentence", "AskSettings", "Citation", "Correction", "DateMention", "Filters",
+    "Hit",
+]
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,19 @@ class DateMention:
 
 
 @dataclass(frozen=True)
+class AnswerPhrase:
+    """The words of a quoted sentence that answer the question ("39" in "A total of 39 are
+    confirmed dead"), with the kind of answer the question asked for ("number", "time", "person",
+    "place", "organisation", "entity"); offsets are into the article's text, as a citation's are:
+    ``article_text[start:end] == text``. See :mod:`assistant.phrase`."""
+
+    text: str
+    start: int
+    end: int
+    kind: str
+
+
+@dataclass(frozen=True)
 class AnswerSentence:
     """A sentence quoted verbatim, its citation, and the other outlets that ran the same sentence.
     ``dates`` are the sentence's relative dates resolved against its article's date (see
@@ -111,6 +127,7 @@ class AnswerSentence:
     score: float
     also_reported_by: tuple[Citation, ...] = ()
     dates: tuple[DateMention, ...] = ()
+    phrase: AnswerPhrase | None = None
 
     @property
     def n_sources(self) -> int:
@@ -238,6 +255,9 @@ class AskSettings:
     # The sentences after the best one are quoted only with at least this probability: an answer
     # may be one sentence, rather than one padded with weaker ones from other stories.
     min_later_confidence: float = 0.0
+    # Mark the words of each quoted sentence that answer the question ("39"), where exactly one
+    # named thing of the kind asked for stands there (assistant/phrase.py); about 10 ms a sentence.
+    answer_phrases: bool = True
 
     def __post_init__(self) -> None:
         if self.retrieval not in ("hybrid", "bm25", "dense"):

@@ -30,6 +30,7 @@ from eval.metrics import (
     first_relevant_rank,
     mean,
     ndcg_at_k,
+    normalize_answer,
     percentile,
     rank_by_score,
     recall_at_k,
@@ -109,6 +110,7 @@ class QuotedSentence:
     citation_valid: bool  # article_text(article_id)[start:end] == citation.sentence
     has_answer: bool  # a gold answer occurs in ``text`` (always False for unanswerable questions)
     also_reported_by: tuple[str, ...]  # article ids of the other outlets' citations
+    phrase: str | None = None  # the words marked as the answer inside the sentence, if any
 
 
 @dataclass(frozen=True)
@@ -266,6 +268,7 @@ def _record(
                 citation_valid=ok,
                 has_answer=answer_in(sentence.text, answers),
                 also_reported_by=tuple(c.article_id for c in sentence.also_reported_by),
+                phrase=sentence.phrase.text if sentence.phrase is not None else None,
             )
         )
     hit_rank = next((q.rank for q in quoted if q.has_answer), None)
@@ -337,18 +340,33 @@ def _answer_quality(records: Sequence[QuestionRecord]) -> dict[str, float]:
     }
 
 
+def _phrase_metrics(records: Sequence[QuestionRecord]) -> dict[str, float]:
+    """The answer phrase marked in the top quoted sentence: ``phrase_marked``, the share of
+    questions with one; ``phrase_exact``, the share whose phrase is an answer string (after
+    :func:`normalize_answer`); ``phrase_precision``, that share among the marked ones."""
+    top = [r.sentences[0].phrase if r.sentences else None for r in records]
+    marked = [(p, r) for p, r in zip(top, records, strict=True) if p is not None]
+    exact = sum(1 for p, r in marked if normalize_answer(p) in {normalize_answer(a) for a in r.answers})
+    return {
+        "phrase_marked": len(marked) / len(records),
+        "phrase_exact": exact / len(records),
+        "phrase_precision": exact / len(marked) if marked else 0.0,
+    }
+
+
 def summarize_answers(records: Sequence[QuestionRecord], k: int = 10) -> dict[str, float]:
     """Metrics of answered questions (or turns), computed from their records alone.
 
     Keys: ``n``, ``recall@1`` .. ``recall@k`` (QA-style: any relevant article in the top j), ``mrr``
     (MRR@20), ``ndcg@k``, ``answer@1``, ``answer@3`` (an answer string in the top 1 / 3 quoted
-    sentences), ``citation_validity``, ``n_citations``, ``abstain_rate``, ``latency_p50_ms``,
-    ``latency_p95_ms``, ``latency_mean_ms``; and ``text_recall@1``, ``@5``, ``@10``: the share whose
-    top 1 / 5 / 10 retrieved articles include one whose text holds an answer string, whether the
-    question file lists that article or not (RealTime QA lists only articles of the question's own
-    search results, so ``recall@k`` misses relevant articles found elsewhere in the corpus; this
-    key counts them, along with any article that merely mentions a short answer). Raises
-    ValueError on no records.
+    sentences), ``phrase_marked``, ``phrase_exact``, ``phrase_precision`` (the answer phrase marked
+    in the top sentence: :func:`_phrase_metrics`), ``citation_validity``, ``n_citations``,
+    ``abstain_rate``, ``latency_p50_ms``, ``latency_p95_ms``, ``latency_mean_ms``; and
+    ``text_recall@1``, ``@5``, ``@10``: the share whose top 1 / 5 / 10 retrieved articles include
+    one whose text holds an answer string, whether the question file lists that article or not
+    (RealTime QA lists only articles of the question's own search results, so ``recall@k`` misses
+    relevant articles found elsewhere in the corpus; this key counts them, along with any article
+    that merely mentions a short answer). Raises ValueError on no records.
     """
     if not records:
         raise ValueError("no records to summarise.")
@@ -364,6 +382,7 @@ def summarize_answers(records: Sequence[QuestionRecord], k: int = 10) -> dict[st
     metrics[f"ndcg@{k}"] = mean(ndcg_at_k(r.retrieved_article_ids, r.relevant_article_ids, k) for r in records)
     for j in (1, 3):
         metrics[f"answer@{j}"] = mean(1.0 if r.answer_rank is not None and r.answer_rank <= j else 0.0 for r in records)
+    metrics.update(_phrase_metrics(records))
     metrics.update(_answer_quality(records))
     return metrics
 

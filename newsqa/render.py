@@ -61,6 +61,7 @@ DEMO_QUESTIONS = (
 CSS = """
 .nqa-answer { line-height: 1.5; }
 .nqa-quote { margin: 0 0 .55em 0; font-size: 1.02em; }
+.nqa-phrase { font-weight: 650; background: rgba(250, 204, 21, .28); border-radius: 2px; padding: 0 .1em; }
 .nqa-mark { font-weight: 600; color: var(--color-accent); white-space: nowrap; font-size: .9em; }
 .nqa-note { color: var(--body-text-color-subdued); font-size: .88em; margin: .1em 0 .5em 0; }
 .nqa-sources { border-top: 1px solid var(--border-color-primary); margin-top: .6em; padding-top: .5em; }
@@ -267,6 +268,19 @@ def _notes_html(answer: Answer) -> str:
     return "".join(f'<p class="nqa-note">{esc(n)}</p>' for n in answer_notes(answer))
 
 
+def _quote_html(sentence: AnswerSentence) -> str:
+    """The quoted sentence, escaped, with the words that answer the question in bold."""
+    phrase = sentence.phrase
+    if phrase is None:
+        return _esc_lines(sentence.text)
+    start, end = phrase.start - sentence.citation.start, phrase.end - sentence.citation.start
+    text = sentence.text
+    return (
+        f'{_esc_lines(text[:start])}<strong class="nqa-phrase" title="the answer">{_esc_lines(text[start:end])}'
+        f"</strong>{_esc_lines(text[end:])}"
+    )
+
+
 def _dates_html(sentence: AnswerSentence) -> str:
     """The sentence's relative dates resolved ("‘yesterday’ = Monday 15 April 2019"), under the quote."""
     if not sentence.dates:
@@ -288,7 +302,7 @@ def render_answer(answer: Answer, article_text: Callable[[str], str]) -> str:
         )
     marks, sources = number_sources(answer.sentences)
     quotes = "".join(
-        f'<p class="nqa-quote">“{_esc_lines(s.text)}” <span class="nqa-mark">[{n}]</span></p>{_dates_html(s)}'
+        f'<p class="nqa-quote">“{_quote_html(s)}” <span class="nqa-mark">[{n}]</span></p>{_dates_html(s)}'
         for s, n in zip(answer.sentences, marks, strict=True)
     )
     listed = "".join(_source_html(source, article_text) for source in sources)

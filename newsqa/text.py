@@ -44,6 +44,8 @@ def format_answer(answer: Answer) -> str:
     lines = []
     for s, n in zip(answer.sentences, marks, strict=True):
         lines.append(f"“{s.text}” [{n}]")
+        if s.phrase is not None:
+            lines.append(f"    answer: {s.phrase.text}")
         if s.dates:
             lines.append(f"    {dates_note(s.dates)}{BY_ARTICLE_DATE}")
     lines += [*notes, ""]

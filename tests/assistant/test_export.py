@@ -195,3 +195,16 @@ def test_resolved_dates_are_kept_in_both_files() -> None:
     assert "> (‘Monday’ = Monday 2 January 2023, by the article's date)" in conversation_markdown(conversation)
     (saved,) = conversation_record(conversation)["turns"][0]["answer"]["sentences"]
     assert saved["dates"] == [{"text": "Monday", "start": c.start + 27, "end": c.start + 33, "value": "2023-01-02"}]
+
+
+def test_the_answer_phrase_is_kept_in_both_files() -> None:
+    from assistant.records import AnswerPhrase
+
+    sentence = "The ferry was suspended on Monday."
+    c = cite(sentence)
+    start = c.start + sentence.index("Monday")
+    s = AnswerSentence(sentence, c, 0.61, phrase=AnswerPhrase("Monday", start, start + 6, "time"))
+    conversation = Conversation([answered("When was the ferry suspended?", s)])
+    assert "> (answer: Monday)" in conversation_markdown(conversation)
+    (saved,) = conversation_record(conversation)["turns"][0]["answer"]["sentences"]
+    assert saved["phrase"] == {"text": "Monday", "start": start, "end": start + 6, "kind": "time"}

@@ -115,6 +115,16 @@ def test_answer_text_gives_each_quote_its_resolved_dates() -> None:
     ]
 
 
+def test_answer_text_names_the_answer_phrase_under_its_quote() -> None:
+    from assistant.records import Answer, AnswerPhrase, AnswerSentence, Citation
+
+    sentence = "A total of 39 are confirmed dead."
+    c = Citation("m1", "Collapse", "Wikinews", "2019-01-02", None, sentence, 100, 100 + len(sentence))
+    quoted = AnswerSentence(sentence, c, 0.5, phrase=AnswerPhrase("39", 111, 113, "number"))
+    lines = format_answer(Answer("How many died?", "q", (quoted,), 0.5, True)).splitlines()
+    assert lines[:2] == [f"“{sentence}” [1]", "    answer: 39"]
+
+
 def test_answer_text_groups_sentences_by_source_and_states_its_notes() -> None:
     from assistant.records import Answer, AnswerSentence, Citation, Correction, Filters
 

