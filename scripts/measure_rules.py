@@ -48,6 +48,18 @@ VARIANTS: dict[str, dict[str, object]] = {
     "min_confidence 0.1, no known-words": {"min_confidence": 0.1, "require_known_words": False},
     "uncovered 0.2, no known-words": {"uncovered_min_confidence": 0.2, "require_known_words": False},
     "uncovered 0.25, no known-words": {"uncovered_min_confidence": 0.25, "require_known_words": False},
+    "typed 0.3": {"typed_weight": 0.3},
+    "typed 0.5": {"typed_weight": 0.5},
+    "typed 0.7": {"typed_weight": 0.7},
+    "typed 0.5, top 4": {"typed_weight": 0.5, "typed_top": 4},
+    "typed 0.5, top 16": {"typed_weight": 0.5, "typed_top": 16},
+    "reader, typed 0.5": {"reader": True, "typed_weight": 0.5},
+    "synonyms 0.4": {"synonym_threshold": 0.4},
+    "synonyms 0.45": {"synonym_threshold": 0.45},
+    "synonyms 0.5": {"synonym_threshold": 0.5},
+    "synonyms 0.55": {"synonym_threshold": 0.55},
+    "synonyms 0.45, typed 0.5": {"synonym_threshold": 0.45, "typed_weight": 0.5},
+    "synonyms 0.45, uncovered 0.2": {"synonym_threshold": 0.45, "uncovered_min_confidence": 0.2},
     "min_confidence 0.1, uncovered 0.15, no known-words": {
         "min_confidence": 0.1, "uncovered_min_confidence": 0.15, "require_known_words": False},
 }
