@@ -80,20 +80,23 @@ class _IngestModel:
             return self._embedder
 
 
-def build_app(assistant: Assistant, index_dir: Path) -> gr.Blocks:
-    """The page, wired to ``assistant``; uploads are ingested into ``index_dir``."""
+def build_app(assistant: Assistant, index_dir: str | Path) -> gr.Blocks:
+    """The page, wired to ``assistant``; uploads are ingested into ``index_dir`` (a directory or a
+    Milvus location, see :mod:`index.location`)."""
     from assistant.settings import DEMO_INDEX, Settings
     from index.errors import NewsQAError
     from index.ingest import ingest
+    from index.location import is_milvus
 
-    index_dir = Path(index_dir)
+    # a Milvus URI is no path: Path("http://host:19530") would lose a slash
+    index_dir = os.fspath(index_dir) if is_milvus(index_dir) else Path(index_dir)
     # how saved conversations name the index: as served, relative to where the server runs ("data/demo/index")
     index_label = _index_label(index_dir)
     settings = Settings(model=assistant.model)
     ingest_model = _IngestModel(settings.load_embedder)
     chunker = settings.chunker()
     stats = assistant.stats()
-    if index_dir.resolve() == DEMO_INDEX.resolve():
+    if isinstance(index_dir, Path) and index_dir.resolve() == DEMO_INDEX.resolve():
         examples = list(DEMO_QUESTIONS)
     else:
         examples = example_questions(assistant.sample_titles(3), 3)
@@ -280,8 +283,11 @@ def build_app(assistant: Assistant, index_dir: Path) -> gr.Blocks:
     return demo
 
 
-def _index_label(index_dir: Path) -> str:
-    """``index_dir`` relative to the working directory when it lies inside it, else as given."""
+def _index_label(index_dir: str | Path) -> str:
+    """``index_dir`` relative to the working directory when it lies inside it, else as given (a
+    Milvus location always as given)."""
+    if isinstance(index_dir, str):
+        return index_dir
     try:
         return str(index_dir.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
@@ -304,7 +310,7 @@ def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 7860, auth
     credentials = _parse_auth(auth)
     assistant = Assistant.load(index_dir)
     try:
-        demo = build_app(assistant, Path(index_dir))
+        demo = build_app(assistant, index_dir)
         demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
         demo.launch(server_name=host, server_port=port, auth=credentials, css=CSS, footer_links=[], quiet=True,
                     max_file_size=MAX_UPLOAD, prevent_thread_lock=True)
@@ -319,7 +325,10 @@ def main(argv: Sequence[str] | None = None) -> None:
                        ("GRADIO_ANALYTICS_ENABLED", "False"), ("TOKENIZERS_PARALLELISM", "false")):
         os.environ.setdefault(key, value)
     parser = argparse.ArgumentParser(description="Serve the newsqa chat in a browser.")
-    parser.add_argument("--index", required=True, metavar="DIR", help="the index directory")
+    parser.add_argument(
+        "--index", required=True, metavar="INDEX",
+        help="the index: a directory, or a Milvus location (x.db, http://host:19530)",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     parser.add_argument("--port", type=int, default=7860)
     parser.add_argument("--auth", metavar="USER:PASSWORD", help="require this login")

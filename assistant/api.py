@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 
@@ -15,7 +15,7 @@ from assistant.answer import SentenceScoring, build_answer, candidates
 from assistant.chat import Conversation, Turn, follow_up_reading, resolve
 from assistant.dates import date_mentions
 from assistant.filters import match_sources
-from assistant.phrase import answer_phrase
+from assistant.phrase import answer_phrase, typed_order
 from assistant.reader import Reader, reread
 from assistant.records import Answer, AskSettings, Citation, Correction, Filters, Hit
 from assistant.retrieve import FusionWeights, Retriever
@@ -29,11 +29,13 @@ from assistant.support import (
     unstated_years,
     year_of,
 )
+from assistant.synonyms import neighbours
 from assistant.terms import checked_words, question_words
 from index.backend import TermStatistics
 from index.embed import CachedEmbedder, Embedder, OnnxEmbedder, SentenceTransformerEmbedder, cache_dir
 from index.errors import IndexMismatchError
-from index.store import IndexStore, Stats
+from index.location import OpenIndex, open_index
+from index.store import Stats
 
 __all__ = ["Assistant"]
 
@@ -48,7 +50,7 @@ class Assistant:
 
     def __init__(
         self,
-        store: IndexStore,
+        store: OpenIndex,
         retriever: Retriever,
         terms: TermStatistics,
         scorer: SentenceScoring,
@@ -62,7 +64,7 @@ class Assistant:
         self.settings = settings
         self.reader = reader
         self._lock = threading.RLock()
-        self._generation = store.manifest.generation
+        self._generation = store.search_generation
         self._years, self._sources = _dates_and_sources(store.stats())
 
     @classmethod
@@ -77,7 +79,8 @@ class Assistant:
         onnx: bool = True,
         reader: Reader | None = None,
     ) -> Assistant:
-        """Open the index at ``index_dir`` and load the embedding model it was built with (or
+        """Open the index at ``index_dir`` (a directory, or a Milvus location: see
+        :mod:`index.location`) and load the embedding model it was built with (or
         ``embedder``), and the sentence scorer. Fails with a clear error if the index is missing,
         damaged, or was built with another model than ``model``.
 
@@ -89,7 +92,7 @@ class Assistant:
         ``settings.reader`` is on; it was fitted on that scorer's scores, so with another ``scorer``
         it reads only when given as ``reader``."""
         settings = settings or AskSettings()
-        store = IndexStore.open(Path(index_dir))
+        store = open_index(index_dir)
         if model is not None and model != store.model:
             raise IndexMismatchError(f"{index_dir} was built with {store.model!r}, not {model!r}.")
         vectors, lexical = store.load_search()
@@ -118,11 +121,11 @@ class Assistant:
         """Reload the search files if an ingest has published new ones since; True if it did."""
         with self._lock:
             try:
-                fresh = IndexStore.open(self.store.path)
+                fresh = open_index(self.store.location)
             except Exception:  # a half-written index is not ours to judge here: keep serving the old one
-                logger.exception("could not reopen %s; still serving the loaded index", self.store.path)
+                logger.exception("could not reopen %s; still serving the loaded index", self.store.location)
                 return False
-            if fresh.manifest.generation == self._generation and fresh.is_current():
+            if fresh.search_generation == self._generation and fresh.is_current():
                 fresh.close()
                 return False
             vectors, lexical = fresh.load_search()
@@ -132,7 +135,7 @@ class Assistant:
                 fresh, vectors, lexical, self.retriever.embedder, self.retriever.mode, self.retriever.weights
             )
             self.terms = lexical
-            self._generation = fresh.manifest.generation
+            self._generation = fresh.search_generation
             self._years, self._sources = _dates_and_sources(fresh.stats())
             old.close()
             return True
@@ -245,6 +248,9 @@ class Assistant:
         # from articles on the question's subject.
         factors = self.retriever.date_factors([c.hit.date for c in found], filters)
         ranked = scores if factors is None else (scores * factors).astype(scores.dtype)
+        ranked = typed_order(
+            asked, [c.span.sentence for c in found], ranked, self.settings.typed_top, self.settings.typed_weight
+        )
         follow = None if support is None else _off_subject_scaled(
             ranked, found, support.naming, self.settings.off_subject_weight
         )
@@ -284,7 +290,9 @@ class Assistant:
         published = {h.article_id: h.date for h in hits}
         with self._lock:
             chunks_of = self.store.chunk_ids_of(list(published))
-            return question_support(question, chunks_of, self.terms, published)
+            threshold = self.settings.synonym_threshold
+            synonyms = functools.partial(neighbours, threshold=threshold) if threshold > 0 else None
+            return question_support(question, chunks_of, self.terms, published, synonyms)
 
     def _score(self, query: str, found: Sequence, hits: Sequence[Hit]) -> np.ndarray:  # type: ignore[type-arg]
         if not found:

@@ -8,6 +8,9 @@ suit it. The local index (FAISS + bm25s + SQLite) is one, and the default:
     ChunkFetch, ArticleFetch,    index.store.IndexStore
     IndexStatistics
 
+Milvus (``index.milvus``) is the other: MilvusLexical, MilvusVectors and MilvusStore in the same
+places. ``index.location`` opens either from a location (a directory, or a Milvus one).
+
 Chunk keys are opaque ints: the assistant only hands back keys a backend gave it. Filters go down
 as data (:class:`ChunkFilter`), for the backend to apply where its data lives. Every backend must
 pass the shared contract tests (``tests/index/test_backend_contract.py``).
@@ -27,8 +30,8 @@ if TYPE_CHECKING:
     from index.store import ChunkRecord, Stats
 
 __all__ = [
-    "ArticleFetch", "ChunkFetch", "ChunkFilter", "ChunkKey", "IndexStatistics", "TermStatistics", "TextSearch",
-    "VectorSearch",
+    "ArticleFetch", "ChunkFetch", "ChunkFilter", "ChunkKey", "IndexStatistics", "LexicalSearch", "TermStatistics",
+    "TextSearch", "VectorSearch",
 ]
 
 ChunkKey = int  # a backend's key for one chunk: given out by it, handed back to it, never made up
@@ -120,6 +123,10 @@ class TermStatistics(Protocol):
     def passages_with(self, token: str, limit: int = 5) -> list[ChunkKey]: ...
 
     def tokens_starting(self, prefix: str, limit: int = 50) -> list[str]: ...
+
+
+class LexicalSearch(TextSearch, TermStatistics, Protocol):
+    """Both lexical sides in one object, as both backends give them (statistics of the words searched)."""
 
 
 class IndexStatistics(Protocol):

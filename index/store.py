@@ -210,6 +210,16 @@ class IndexStore:
     # -- reading -----------------------------------------------------------------------------
 
     @property
+    def location(self) -> str:
+        """Where the index is, as :func:`index.location.open_index` takes it."""
+        return str(self.path)
+
+    @property
+    def search_generation(self) -> int:
+        """The generation of the search files the manifest names."""
+        return self.manifest.generation
+
+    @property
     def model(self) -> str:
         return self._meta("model")
 

@@ -1,4 +1,4 @@
-"""The newsqa command: ingest, delete, stats, ask, search, chat, serve, demo and eval.
+"""The newsqa command: ingest, delete, stats, ask, search, chat, serve, demo, copy-index and eval.
 
 Exit status: 0 success; 1 an error (message on stderr); 2 bad usage, a date that is not one or a
 source the index does not hold; 3 ingest finished but skipped some records, or ask --questions some
@@ -112,9 +112,9 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from index.store import IndexStore
+    from index.location import open_index
 
-    store = IndexStore.open(args.index)
+    store = open_index(args.index)
     try:
         stats = store.stats()
         data = {
@@ -156,12 +156,12 @@ def _checked_filters(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """The filters the flags give, their sources as the index spells them: checked before any
     model loads, so a source the index lacks fails at once (exit 2, naming the sources it holds)."""
     from assistant.filters import match_sources
-    from index.store import IndexStore
+    from index.location import open_index
 
     filters = _filters(args)
     if not filters.sources:
         return filters
-    store = IndexStore.open(args.index)
+    store = open_index(args.index)
     try:
         known = [source for source, _ in store.stats().sources if source]
     finally:
@@ -323,11 +323,11 @@ def save_conversation(conversation, path: str, index: str | None = None) -> str:
 def ensure_demo_index(quiet: bool = False) -> Path:
     """Build the demo index from the bundled Wikinews corpus on first use."""
     from assistant.settings import DEMO_CORPUS, DEMO_INDEX, Settings
-    from index.store import IndexStore
+    from index.location import open_index
 
     doing = f"Building the demo index from {DEMO_CORPUS} (first run only)..."
     if (DEMO_INDEX / "manifest.json").exists():
-        store = IndexStore.open(DEMO_INDEX)
+        store = open_index(DEMO_INDEX)
         current = store.is_up_to_date() and store.stats().articles > 0
         store.close()
         if current:
@@ -348,6 +348,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 0
     args.index = str(index)
     return cmd_serve(args)
+
+
+def cmd_copy_index(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from index.copy import copy_index
+
+    bar = tqdm(unit="article", desc="copying", disable=args.quiet, file=sys.stderr, delay=1)
+
+    def total(n: int) -> None:
+        bar.total = n
+        bar.refresh()
+
+    try:
+        report = copy_index(args.source, args.dest, batch_articles=args.batch, progress=bar.update, total=total)
+    finally:
+        bar.close()
+    print(report.summary())
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -395,7 +414,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def with_index(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--index", required=True, metavar="DIR", help="the index directory")
+        p.add_argument(
+            "--index", required=True, metavar="INDEX",
+            help="the index: a directory, or a Milvus location (a path ending in .db for Milvus Lite, "
+            "http://host:19530 for a server; needs the scale extra)",
+        )
 
     p = sub.add_parser("ingest", help="add, update or re-read articles into an index")
     p.add_argument(
@@ -467,6 +490,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--auth", metavar="USER:PASSWORD", help="require this login")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "copy-index", help="copy a local index into Milvus, reusing its vectors (resumable: run again to finish)"
+    )
+    p.add_argument("source", metavar="SRC", help="a local index directory")
+    p.add_argument("dest", metavar="DEST", help="a Milvus location: a path ending in .db, or http://host:19530")
+    p.add_argument("--batch", type=positive_int, default=256, metavar="N", help="articles a write (default 256)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_copy_index)
 
     p = sub.add_parser("demo", help="build the bundled Wikinews demo index if needed, then serve it")
     p.add_argument("--ask", metavar="QUESTION", help="answer this in the terminal instead of serving")

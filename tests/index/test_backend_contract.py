@@ -3,8 +3,8 @@ the same small corpus (tests/conftest.py's SMALL_CORPUS, as the ``small_corpus_f
 writes it) and runs the same cases.
 
 A backend here is a :class:`Backend`: the objects that implement each protocol, and the embedder
-its vectors came from. Only the local index (FAISS + bm25s + SQLite) exists so far; another joins
-by adding a factory to ``FACTORIES``.
+its vectors came from. The local index (FAISS + bm25s + SQLite) and Milvus Lite (skipped without
+the ``scale`` extra) run every case; another backend joins by adding a factory to ``FACTORIES``.
 """
 
 from __future__ import annotations
@@ -53,8 +53,20 @@ def _local(root: Path, corpus: Path) -> Iterator[Backend]:
     store.close()
 
 
-FACTORIES: dict[str, Callable[[Path, Path], Iterator[Backend]]] = {"local": _local}
+def _milvus_lite(root: Path, corpus: Path) -> Iterator[Backend]:
+    pytest.importorskip("pymilvus")
+    pytest.importorskip("milvus_lite")
+    from index.location import open_index
 
+    embedder = HashingEmbedder(dim=64)
+    ingest([str(corpus)], root / "ix.db", lambda: embedder, embedder.name, Chunker(25, 5))
+    store = open_index(root / "ix.db")
+    vectors, lexical = store.load_search()
+    yield Backend(lexical, vectors, store, store, lexical, store, embedder)
+    store.close()
+
+
+FACTORIES: dict[str, Callable[[Path, Path], Iterator[Backend]]] = {"local": _local, "milvus-lite": _milvus_lite}
 
 
 @pytest.fixture(params=sorted(FACTORIES))

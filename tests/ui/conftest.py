@@ -85,6 +85,31 @@ def own_app_url(ui_index: Path, tmp_path: Path) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture
+def milvus_app_url(ui_index: Path, tmp_path: Path) -> Iterator[str]:
+    """``newsqa serve`` over a Milvus Lite copy of the fixture corpus's index (``newsqa copy-index``:
+    the same vectors), stopped after the test; skipped without the ``scale`` extra."""
+    pytest.importorskip("pymilvus")
+    pytest.importorskip("milvus_lite")
+    index = tmp_path / "index.db"
+    subprocess.run(
+        [sys.executable, "-m", "newsqa", "copy-index", str(ui_index), str(index), "-q"],
+        cwd=ROOT, env=app_env(), check=True, capture_output=True, timeout=300,
+    )
+    port, log = free_port(), tmp_path / "app.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "newsqa", "serve", "--index", str(index), "--port", str(port)],
+            cwd=ROOT, env=app_env(), stdout=out, stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_until_serving(url, proc, log, timeout=START_TIMEOUT)
+        yield url
+    finally:
+        stop_app(proc, timeout=20)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if not CHROMIUM.is_file():

@@ -361,6 +361,17 @@ def test_uploads_grow_the_index_without_a_restart(own_chat: Chat, tmp_path: Path
     chat.shot("08-answer-from-upload")
 
 
+def test_a_milvus_lite_index_is_served_as_a_directory_is(browser: Any, milvus_app_url: str, artifacts: Path) -> None:
+    with _open_chat(browser, milvus_app_url, artifacts) as chat:
+        expect(chat.page.locator("#stats")).to_contain_text("5 articles")
+        answer = chat.ask("Why was the Gull Island ferry service suspended?")
+        expect(answer).to_contain_text("suspended")
+        courier = answer.locator("details.nqa-source", has_text="Northgate Courier")
+        expect(courier).to_have_count(1)
+        expect(courier.locator("summary")).to_contain_text("Reported by 2 sources")  # duplicates came along
+        chat.shot("09-answer-from-milvus-lite")
+
+
 def test_two_users_at_once_are_both_answered(chat: Chat, browser: Any, app_url: str) -> None:
     other_context = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
