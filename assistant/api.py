@@ -12,25 +12,24 @@ from dataclasses import replace
 import numpy as np
 
 from assistant.answer import SentenceScoring, build_answer, candidates
-from assistant.chat import Conversation, Turn, follow_up_reading, resolve
+from assistant.chat import Conversation, Turn, resolve
 from assistant.dates import date_mentions
 from assistant.filters import match_sources
 from assistant.phrase import answer_phrase, typed_order
+from assistant.question import Question
 from assistant.reader import Reader, reread
 from assistant.records import Answer, AskSettings, Citation, Correction, Filters, Hit
 from assistant.retrieve import FusionWeights, Retriever
 from assistant.spelling import corrected, spelling_corrections, without_possessive
 from assistant.support import (
     Support,
-    date_words,
-    event_years,
     published_year,
     question_support,
     unstated_years,
     year_of,
 )
 from assistant.synonyms import neighbours
-from assistant.terms import checked_words, question_words
+from assistant.terms import checked_words
 from index.backend import TermStatistics
 from index.embed import CachedEmbedder, Embedder, OnnxEmbedder, SentenceTransformerEmbedder, cache_dir
 from index.errors import IndexMismatchError
@@ -185,16 +184,17 @@ class Assistant:
         question = _clean_question(question)
         filters = self.checked_filters(filters)
         with self._lock:
-            fixes, unknown = self._spelling(question)
-            asked = corrected(question, fixes)
-            reading = follow_up_reading(asked) if follow_up is None else "follow-up" if follow_up else "own"
-            query = resolve(asked, conversation, reading != "own")
+            typed = Question.of(question)
+            fixes, unknown = self._spelling(typed)
+            asked = Question.of(corrected(question, fixes)) if fixes else typed
+            reading = asked.reading if follow_up is None else "follow-up" if follow_up else "own"
+            query = resolve(asked.text, conversation, reading != "own")
             answer = self._answer(question, asked, query, unknown, filters)
-            if reading == "either" and query != asked and not _on_earlier_story(answer, conversation):
-                alone = self._answer(question, asked, asked, unknown, filters)
+            if reading == "either" and query != asked.text and not _on_earlier_story(answer, conversation):
+                alone = self._answer(question, asked, asked.text, unknown, filters)
                 if alone.is_answer:
-                    answer, query = alone, asked
-            earlier = conversation.last if conversation is not None and query != asked else None
+                    answer, query = alone, asked.text
+            earlier = conversation.last if conversation is not None and query != asked.text else None
             answer = replace(
                 answer, corrections=tuple(fixes), filters=filters,
                 follow_up_to=earlier.question if earlier is not None else None,
@@ -203,12 +203,12 @@ class Assistant:
             conversation.add(Turn(question, query, answer, filters))
         return answer
 
-    def _spelling(self, question: str) -> tuple[list[Correction], tuple[str, ...]]:
+    def _spelling(self, question: Question) -> tuple[list[Correction], tuple[str, ...]]:
         """The corrections of ``question``'s words no indexed passage holds, and the checked words
         (:meth:`_unknown_terms`) still unknown after them. None is made while another checked word
         stays unknown: that question is declined for it, and is about something the corpus lacks
         rather than misspelt ("Tobiah Vanterpool" is not "Tobias")."""
-        words = question_words(question)
+        words = list(question.words)
         missing = self.terms.unknown_terms(words)
         unknown = self._unknown_terms(question, set(missing))
         if not missing:
@@ -221,7 +221,9 @@ class Assistant:
     def _passage_texts(self, chunk_ids: Sequence[int]) -> list[str]:
         return [c.text for c in self.store.chunks(chunk_ids)]
 
-    def _answer(self, question: str, asked: str, query: str, unknown: tuple[str, ...], filters: Filters) -> Answer:
+    def _answer(
+        self, question: str, asked: Question, query: str, unknown: tuple[str, ...], filters: Filters
+    ) -> Answer:
         """The answer to ``asked`` (``question`` with its misspellings corrected), searched as ``query``."""
         hits = self._passages(query, filters) if query.strip() else []
         checked = hits and not unknown and self.settings.min_coverage > 0
@@ -232,10 +234,10 @@ class Assistant:
             return Answer(question, query, (), 0.0, False, tuple(hits), unknown, missing)
         found = candidates(hits)
         scores = self._score(query, found, hits)
-        if query != asked:
+        if query != asked.text:
             # A follow-up: the context found the passages, but the sentence must answer what was
             # asked now, so the new question's own words count as much again.
-            scores = 0.5 * scores + 0.5 * self._score(asked, found, hits)
+            scores = 0.5 * scores + 0.5 * self._score(asked.text, found, hits)
         scores = self._read(query, found, scores)
         if self.settings.rerank and hits:
             hits = _rerank(hits, found, scores, len(hits))
@@ -249,12 +251,12 @@ class Assistant:
         factors = self.retriever.date_factors([c.hit.date for c in found], filters)
         ranked = scores if factors is None else (scores * factors).astype(scores.dtype)
         ranked = typed_order(
-            asked, [c.span.sentence for c in found], ranked, self.settings.typed_top, self.settings.typed_weight
+            asked.text, [c.span.sentence for c in found], ranked, self.settings.typed_top, self.settings.typed_weight
         )
         follow = None if support is None else _off_subject_scaled(
             ranked, found, support.naming, self.settings.off_subject_weight
         )
-        years = event_years(asked) if self.settings.later_years_stated else frozenset()
+        years = asked.years if self.settings.later_years_stated else frozenset()
         unstated = [unstated_years(c.span.sentence, years, c.hit.date) for c in found] if years else None
         may_quote = None if unstated is None else [not u for u in unstated]
         answer = build_answer(
@@ -266,26 +268,26 @@ class Assistant:
         if not answer.is_answer and unstated is not None:
             answer = replace(answer, unreported_years=_unreported(unstated, scores, threshold))
         answer = _with_dates(self._with_syndicated_copies(answer))
-        return _with_phrases(answer, asked) if self.settings.answer_phrases and answer.is_answer else answer
+        return _with_phrases(answer, asked.text) if self.settings.answer_phrases and answer.is_answer else answer
 
     def _passages(self, query: str, filters: Filters | None) -> list[Hit]:
         return self.retriever.ranked(query, self.settings.passages, filters)[0]
 
-    def _unknown_terms(self, question: str, missing: set[str]) -> tuple[str, ...]:
+    def _unknown_terms(self, question: Question, missing: set[str]) -> tuple[str, ...]:
         """The words of ``question`` that occur in no indexed passage (``missing``, of its
         :func:`assistant.terms.question_words`): its names and numbers when ``require_known_names``
         is on, its uncommon other words when ``require_known_words`` is (see :mod:`assistant.terms`)."""
         checked = checked_words(question, self.settings.require_known_names, self.settings.require_known_words)
         # A date places the question in time, and the articles of that time need not spell it out:
         # months, days, and the years the articles were published in are not looked up.
-        dates, (first, last) = date_words(question), self._years
+        dates, (first, last) = question.dates, self._years
         checked = [
             w for w in checked
             if w not in dates or ((year := year_of(w)) is not None and not (first <= year <= last))
         ]
         return tuple(w for w in checked if w in missing)
 
-    def support(self, question: str, hits: Sequence[Hit]) -> Support:
+    def support(self, question: Question, hits: Sequence[Hit]) -> Support:
         """How well the best article of ``hits`` covers ``question`` (see :mod:`assistant.support`)."""
         published = {h.article_id: h.date for h in hits}
         with self._lock:

@@ -17,13 +17,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistant.terms import question_names, question_words
+from assistant.terms import question_names
 from assistant.words import WORD
 from index.backend import TermStatistics
 from index.lexical import tokenize
+
+if TYPE_CHECKING:
+    from assistant.question import Question
 
 __all__ = [
     "Support", "asked_words", "kind_words", "date_words", "event_years", "latest_year", "names_year", "published_year",
@@ -234,7 +238,7 @@ class Support:
 
 
 def question_support(
-    question: str,
+    question: Question,
     chunks_of: Mapping[str, Sequence[int]],
     lexical: TermStatistics,
     published: Mapping[str, str | None] | None = None,
@@ -253,8 +257,7 @@ def question_support(
     ``synonyms`` gives words that stand for a word ("aircraft" for "plane"): an article that holds
     one of them mentions the word, for the coverage (names, numbers and dates have none).
     """
-    kinds = kind_words(question)
-    words = [w for w in question_words(question) if w.lower() not in kinds]
+    words = [w for w in question.words if w.lower() not in question.kind_words]
     word_tokens = tokenize(words) if words else []
     tokens = list(dict.fromkeys(t for ts in word_tokens for t in ts))
     if not tokens:
@@ -266,8 +269,7 @@ def question_support(
     chunks_of = {a: cs for a, cs in chunks_of.items() if lexical.knows(cs).any()}
     if not chunks_of:
         return Support(None, 1.0, True, ())
-    dates = date_words(question)
-    names = question_names(question)
+    dates, names = question.dates, question.names
     named = [(w, ts) for w, ts in zip(words, word_tokens, strict=True) if w in names and w not in dates and ts]
     named = [(w, ts) for w, ts in named if not set(ts) <= _EVERYWHERE]
     # A demonym stands for its place: "his Mexican counterpart" is news from an article on Mexico.
@@ -287,7 +289,7 @@ def question_support(
     column = {t: j for j, t in enumerate([*tokens, *dict.fromkeys(t for t in extra if t not in tokens)])}
     name_columns = sorted({column[t] for w, ts in named if w not in loose for t in ts})
     loose_columns = [sorted({column[t] for t in [*ts, *loose[w]]}) for w, ts in named if w in loose]
-    asked = set(asked_words(question))
+    asked = set(question.asked_words)
     name_columns += sorted(
         {column[t] for w, ts in zip(words, word_tokens, strict=True) if w.lower() in asked for t in ts}
         - set(name_columns)

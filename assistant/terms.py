@@ -13,9 +13,13 @@ import functools
 import json
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.words import STOP_WORDS, WORD, is_name
 from index.fold import fold_accents
+
+if TYPE_CHECKING:
+    from assistant.question import Question
 
 __all__ = ["checked_words", "is_common_word", "is_name", "question_names", "question_words"]
 
@@ -65,13 +69,12 @@ def question_names(question: str) -> set[str]:
     }
 
 
-def checked_words(question: str, names: bool = True, words: bool = True) -> list[str]:
+def checked_words(question: Question, names: bool = True, words: bool = True) -> list[str]:
     """The words of ``question`` to look up: its names and numbers when ``names``, its other words
     that are not common English words when ``words``."""
     out = []
-    named = question_names(question)
-    for w in question_words(question):
-        if w in named:
+    for w in question.words:
+        if w in question.names:
             if names:
                 out.append(w)
         elif words and not is_common_word(w):

@@ -42,6 +42,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from assistant.api import Assistant
+    from assistant.question import Question
     from assistant.records import AskSettings
 
     assistant = Assistant.load(args.index, AskSettings(min_coverage=0.0, min_confidence=0.0))
@@ -49,7 +50,7 @@ def main() -> None:
 
     def signals(question: str) -> tuple[float, float, float, float]:
         answer = assistant.ask(question)
-        support = assistant.support(question, answer.searched)
+        support = assistant.support(Question.of(question), answer.searched)
         return float(answer.is_answer), answer.confidence, float(support.names_together), support.coverage
 
     good = np.array([signals(q) for q in _questions(args.answerable)], dtype=float)

@@ -3,6 +3,7 @@ from pathlib import Path
 
 from assistant.api import Assistant
 from assistant.chat import Conversation
+from assistant.question import Question
 from assistant.records import AskSettings
 from index.chunk import Chunker
 from index.embed import HashingEmbedder
@@ -254,10 +255,11 @@ def test_reads_of_the_store_wait_for_a_refresh_to_finish(small_assistant) -> Non
     import threading
 
     article_id = small_assistant.search("bridge", k=1)[0].article_id
+    q = Question.of("Why was the bridge closed?")
     reads = {
         "article_text": lambda: small_assistant.article_text(article_id),
         "stats": small_assistant.stats,
-        "support": lambda: small_assistant.support("Why was the bridge closed?", small_assistant.search("bridge")),
+        "support": lambda: small_assistant.support(q, small_assistant.search("bridge")),
     }
     for name, read in reads.items():
         done = threading.Event()

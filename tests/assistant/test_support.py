@@ -1,5 +1,6 @@
 import pytest
 
+from assistant.question import Question
 from assistant.support import asked_words, question_support
 from index.lexical import LexicalIndex
 
@@ -19,30 +20,31 @@ def lexical() -> LexicalIndex:
 
 
 def test_an_article_mentioning_all_of_the_question_covers_it(lexical: LexicalIndex) -> None:
-    support = question_support("How many hot dogs did Joey Chestnut eat?", ARTICLES, lexical)
+    support = question_support(Question.of("How many hot dogs did Joey Chestnut eat?"), ARTICLES, lexical)
     assert support.article_id == "a" and support.names_together
     assert support.coverage == pytest.approx(1.0) and support.missing == ()
 
 
 def test_naming_lists_the_articles_that_mention_the_names_together(lexical: LexicalIndex) -> None:
-    assert question_support("How many hot dogs did Joey Chestnut eat?", ARTICLES, lexical).naming == {"a"}
-    apart = question_support("How many hot dogs did Chestnut eat at Nathan's contest?", ARTICLES, lexical)
+    assert question_support(Question.of("How many hot dogs did Joey Chestnut eat?"), ARTICLES, lexical).naming == {"a"}
+    apart = question_support(Question.of("How many hot dogs did Chestnut eat at Nathan's contest?"), ARTICLES, lexical)
     assert apart.naming == set()
     # no names in the question: every article names all of them
-    assert question_support("Who won the eating contest?", ARTICLES, lexical).naming == {"a", "b", "c"}
+    assert question_support(Question.of("Who won the eating contest?"), ARTICLES, lexical).naming == {"a", "b", "c"}
     # what a question asks for counts among its names: only a has "hot dogs"
-    assert question_support("How many hot dogs were eaten?", ARTICLES, lexical).naming == {"a"}
+    assert question_support(Question.of("How many hot dogs were eaten?"), ARTICLES, lexical).naming == {"a"}
 
 
 def test_names_must_stand_together_in_one_article(lexical: LexicalIndex) -> None:
     # "Chestnut" is in a, "Nathan's" in b: no article has both
-    support = question_support("How many hot dogs did Chestnut eat at Nathan's contest?", ARTICLES, lexical)
+    q = Question.of("How many hot dogs did Chestnut eat at Nathan's contest?")
+    support = question_support(q, ARTICLES, lexical)
     assert not support.names_together
     assert support.article_id == "a" and support.missing == ("Nathan's",)
 
 
 def test_a_detail_no_article_gives_leaves_words_missing(lexical: LexicalIndex) -> None:
-    support = question_support("Did Joey Chestnut's resting heart rate rise?", ARTICLES, lexical)
+    support = question_support(Question.of("Did Joey Chestnut's resting heart rate rise?"), ARTICLES, lexical)
     assert support.names_together and support.article_id == "a"
     assert support.missing == ("resting", "heart", "rate", "rise") and support.coverage < 0.5
 
@@ -50,11 +52,12 @@ def test_a_detail_no_article_gives_leaves_words_missing(lexical: LexicalIndex) -
 def test_what_a_question_asks_for_must_stand_with_its_names(lexical: LexicalIndex) -> None:
     # "resting heart rate" is what is asked: the article on Chestnut lacks it, the one with it
     # lacks Chestnut, and the closest (by coverage) is named with what it does not mention
-    support = question_support("What is Joey Chestnut's resting heart rate?", ARTICLES, lexical)
+    support = question_support(Question.of("What is Joey Chestnut's resting heart rate?"), ARTICLES, lexical)
     assert not support.names_together and support.naming == set()
     assert support.article_id == "c" and support.missing == ("Joey", "Chestnut's")
-    assert not question_support("How many stitches did Joey Chestnut need?", ARTICLES, lexical).names_together
-    assert question_support("How many hot dogs did Joey Chestnut eat?", ARTICLES, lexical).names_together
+    q = Question.of("How many stitches did Joey Chestnut need?")
+    assert not question_support(q, ARTICLES, lexical).names_together
+    assert question_support(Question.of("How many hot dogs did Joey Chestnut eat?"), ARTICLES, lexical).names_together
 
 
 @pytest.mark.parametrize(
@@ -83,13 +86,13 @@ def test_asked_words(question: str, asked: tuple[str, ...]) -> None:
 
 
 def test_no_articles_or_no_words(lexical: LexicalIndex) -> None:
-    none = question_support("Who won the contest?", {}, lexical)
+    none = question_support(Question.of("Who won the contest?"), {}, lexical)
     assert none.coverage == 0.0 and none.missing == ("won", "contest")
-    assert question_support("Who is it?", ARTICLES, lexical).coverage == 1.0
+    assert question_support(Question.of("Who is it?"), ARTICLES, lexical).coverage == 1.0
 
 
 def test_passages_the_lexical_index_does_not_hold_cannot_be_judged(lexical: LexicalIndex) -> None:
-    support = question_support("What is Joey Chestnut's resting heart rate?", {"x": [98, 99]}, lexical)
+    support = question_support(Question.of("What is Joey Chestnut's resting heart rate?"), {"x": [98, 99]}, lexical)
     assert support.coverage == 1.0 and support.names_together and support.missing == ()
 
 
@@ -99,7 +102,7 @@ def test_dates_place_the_question_in_time_and_need_not_stand_in_the_article(lexi
     assert date_words("Who won on June 30, 2022, and on Monday, Sept. 5 in the 1990s?") == {
         "June", "30", "2022", "Monday", "Sept", "5", "1990s"
     }
-    support = question_support("How many hot dogs did Joey Chestnut eat in July 2022?", ARTICLES, lexical)
+    support = question_support(Question.of("How many hot dogs did Joey Chestnut eat in July 2022?"), ARTICLES, lexical)
     assert support.names_together and support.article_id == "a"
     assert support.missing == ("July", "2022")  # still missing, and weighing on the coverage
 
@@ -107,15 +110,16 @@ def test_dates_place_the_question_in_time_and_need_not_stand_in_the_article(lexi
 def test_a_year_after_the_article_was_published_must_be_in_it(lexical: LexicalIndex) -> None:
     question = "How many hot dogs did Joey Chestnut eat in 2025?"
     # a is from 2022: it cannot report on 2025 without saying so
-    late = question_support(question, ARTICLES, lexical, published={"a": "2022-07-05", "b": "2022-07-01"})
+    late = question_support(Question.of(question), ARTICLES, lexical, published={"a": "2022-07-05", "b": "2022-07-01"})
     assert not late.names_together and late.missing == ("2025",)
     # its own year, an earlier one, or an article without a date: the year may go unsaid; an
     # article of December may tell of the next year's January
     for published in ({"a": "2025-07-05"}, {"a": "2026-01-02T10:00:00"}, {"a": "2024-12-30"}, {"a": None}, {}):
-        support = question_support(question, ARTICLES, lexical, published=published)
+        support = question_support(Question.of(question), ARTICLES, lexical, published=published)
         assert support.names_together and support.article_id == "a", published
     # and an article that does mention the later year covers it
-    support = question_support("When is Nathan's contest in 2024?", ARTICLES, lexical, published={"b": "2022-06-01"})
+    q = Question.of("When is Nathan's contest in 2024?")
+    support = question_support(q, ARTICLES, lexical, published={"b": "2022-06-01"})
     assert support.names_together and support.article_id == "b" and support.missing == ()
 
 
@@ -172,9 +176,11 @@ def test_a_demonym_is_met_by_its_place_and_us_is_no_sign_of_a_subject() -> None:
     }
     lexical = LexicalIndex.build(list(texts), list(texts.values()))
     articles = {"a": [1], "b": [2], "c": [3]}
-    support = question_support("Who is Joe Biden's Mexican counterpart?", articles, lexical)
+    support = question_support(Question.of("Who is Joe Biden's Mexican counterpart?"), articles, lexical)
     assert support.names_together and support.article_id == "a" and support.naming == {"a"}
     assert support.missing == ("Mexican", "counterpart")  # the word itself still counts as missing
     # "U.S." has no token and "US" is in nearly every article: Canada alone must be found
-    assert question_support("How did the US economy compare with Canada's?", articles, lexical).naming == {"b"}
-    assert not question_support("What did Biden say about Brazilian coffee?", articles, lexical).names_together
+    q = Question.of("How did the US economy compare with Canada's?")
+    assert question_support(q, articles, lexical).naming == {"b"}
+    q = Question.of("What did Biden say about Brazilian coffee?")
+    assert not question_support(q, articles, lexical).names_together

@@ -1,3 +1,4 @@
+from assistant.question import Question
 from assistant.terms import checked_words, is_common_word, is_name, question_words
 
 
@@ -19,10 +20,10 @@ def test_common_english_words_are_told_from_rare_ones() -> None:
 
 def test_checked_words_are_names_numbers_and_rare_words() -> None:
     question = "How many points did Zorvath score with khachapuri in 1875?"
-    assert checked_words(question) == ["Zorvath", "khachapuri", "1875"]
-    assert checked_words(question, names=False) == ["khachapuri"]
-    assert checked_words(question, words=False) == ["Zorvath", "1875"]
-    assert checked_words(question, names=False, words=False) == []
+    assert checked_words(Question.of(question)) == ["Zorvath", "khachapuri", "1875"]
+    assert checked_words(Question.of(question), names=False) == ["khachapuri"]
+    assert checked_words(Question.of(question), words=False) == ["Zorvath", "1875"]
+    assert checked_words(Question.of(question), names=False, words=False) == []
 
 
 def test_a_common_word_opening_a_later_sentence_is_no_name() -> None:
@@ -30,7 +31,7 @@ def test_a_common_word_opening_a_later_sentence_is_no_name() -> None:
 
     quiz = "Twitter said this week it would restore Donald Trump's account. True or false?"
     assert question_names(quiz) == {"Donald", "Trump's"}
-    assert "True" not in checked_words(quiz)  # nor is it looked up as an unknown name
+    assert "True" not in checked_words(Question.of(quiz))  # nor is it looked up as an unknown name
     song = "Gordon Lightfoot died this week at 84. Finish the title of one of his songs."
     assert question_names(song) == {"Lightfoot", "84"}
     # a rare word, a number, or a word also met mid-sentence stays a name where it opens one
