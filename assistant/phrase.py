@@ -34,7 +34,7 @@ ENTITY_TYPES: dict[str, frozenset[str]] = {
     "person": frozenset({"PERSON"}),
     "place": frozenset({"GPE", "LOC", "FAC"}),
     "organisation": frozenset({"ORG"}),
-    "entity": frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"}),
+    "who": frozenset({"PERSON", "ORG", "GPE", "NORP"}),
 }
 
 # "Which company ...", "What team ...": the noun after the wh-word narrows a named thing down.
@@ -49,16 +49,33 @@ _PERSON_NOUN = re.compile(
 )
 
 
+# Where the asking begins: a wh-word opening the question or one of its clauses, after any
+# preposition ("In which town …", "… this week. Which country …", "On average, how much …"), not a
+# relative clause's ("Raymond Briggs, who died this week, …" does ask something else).
+_ASKING = re.compile(
+    r"(?:^|[.?!:;]\s+|,\s+(?=how\b))[\"“‘'(]*(?:(?:in|on|at|to|for|by|from|of|with|during|since|after|before|"
+    r"under|until|about|into|across)\s+)?(?:how|what|which|who|whom|whose|when|where)\b",
+    re.I,
+)
+
+
 def phrase_kind(question: str) -> str | None:
     """Which of :data:`ENTITY_TYPES` a question asks for, None when it asks for no named thing
-    ("why", "what happened")."""
+    ("why", "what happened") or has no wh-word where its asking begins (see :data:`_ASKING`)."""
+    opening = [m.start() for m in _ASKING.finditer(question)]
+    if not opening:
+        return None
+    # The wh-word and the two words after it say what is asked: "In which town", "how many people";
+    # a "when" further on opens a clause of the subject's ("What did he say when asked?").
+    question = " ".join(question[opening[-1] :].split()[:4])
     if _ORGANISATION.search(question):
         return "organisation"
     if _PERSON_NOUN.search(question):
         return "person"
     kind = answer_type(question)
     if kind == "person" and re.search(r"\bwho\b", question, re.I):
-        return "entity"  # "Who won ...?" is answered by a team or a company as often as by a person
+        return "who"  # "Who won ...?" is answered by a team or a company as often as by a person
+    # "Which feature …", "What species …": too many kinds of answer to tell one from the others.
     return kind if kind in ENTITY_TYPES else None
 
 
@@ -103,9 +120,31 @@ def answer_phrase(question: str, sentence: str, offset: int = 0) -> AnswerPhrase
     if len({text.lower() for text, _, _ in found}) != 1:
         return None
     text, _, start = found[0]
-    if text.lower().startswith("the "):  # "the Russian Emergencies Ministry": the name, not the article
-        text, start = text[4:], start + 4
-    return AnswerPhrase(text=text, start=offset + start, end=offset + start + len(text), kind=kind)
+    start, end = _trimmed(sentence, start, start + len(text))
+    return AnswerPhrase(text=sentence[start:end], start=offset + start, end=offset + end, kind=kind)
+
+
+# Words spaCy keeps at the front of an entity that are no part of the answer itself: "the Russian
+# Emergencies Ministry", "more than 120,000", "up to $20,000".
+_LEADING = re.compile(
+    r"^(?:the|a|an|no|some|about|around|roughly|approximately|nearly|almost|over|under|only|just|"
+    r"more than|less than|fewer than|at least|at most|up to|as many as|as much as)\s+",
+    re.I,
+)
+_POSSESSIVE = re.compile(r"\s?['’]s$")
+_CURRENCY = "$£€¥₹"
+
+
+def _trimmed(sentence: str, start: int, end: int) -> tuple[int, int]:
+    """An entity's span without leading articles and quantifiers or a trailing possessive, with a
+    currency sign spaCy left outside it ("$" + "5")."""
+    while (m := _LEADING.match(sentence[start:end])) and m.end() < end - start:
+        start += m.end()
+    if (m := _POSSESSIVE.search(sentence[start:end])) and m.start() > 0:
+        end = start + m.start()
+    if start > 0 and sentence[start - 1] in _CURRENCY:
+        start -= 1
+    return start, end
 
 
 def typed_order(question: str, sentences: Sequence[str], scores: np.ndarray, top: int, weight: float) -> np.ndarray:

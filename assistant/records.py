@@ -107,7 +107,7 @@ class DateMention:
 class AnswerPhrase:
     """The words of a quoted sentence that answer the question ("39" in "A total of 39 are
     confirmed dead"), with the kind of answer the question asked for ("number", "time", "person",
-    "place", "organisation", "entity"); offsets are into the article's text, as a citation's are:
+    "place", "organisation", "who"); offsets are into the article's text, as a citation's are:
     ``article_text[start:end] == text``. See :mod:`assistant.phrase`."""
 
     text: str

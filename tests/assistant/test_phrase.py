@@ -14,10 +14,15 @@ from assistant.phrase import answer_phrase, phrase_kind
         ("When did the plane crash?", "time"),
         ("Which company said it would cut jobs?", "organisation"),
         ("Which carmaker recalled its cars?", "organisation"),
-        ("Who won the election?", "entity"),
+        ("Who won the election?", "who"),
+        ("Which feature did Uber bring back?", None),
         ("Which actor won the award?", "person"),
         ("Where did the building collapse?", "place"),
         ("Why did the building collapse?", None),
+        ("In which town did the fire start?", "place"),
+        ("Gas prices hit a record. On average nationwide, how much is a gallon?", "number"),
+        ("What did the minister say when asked?", None),  # "when" opens the subject's clause
+        ("Raymond Briggs, who died this week, wrote which book?", None),  # a relative clause's "who"
     ],
 )
 def test_the_kind_of_answer_a_question_asks_for(question: str, kind: str | None) -> None:
@@ -54,3 +59,13 @@ def test_a_leading_article_is_left_out_of_a_name() -> None:
     phrase = answer_phrase("Which organisation hosted the talks?", sentence)
     assert phrase is not None and phrase.text == "United Nations"
     assert sentence[phrase.start : phrase.end] == "United Nations"
+
+
+def test_quantifiers_articles_and_possessives_stay_outside_and_a_currency_sign_inside() -> None:
+    sentence = "The administration has approved more than $6 billion in aid since Sri Lanka's crisis began."
+    much = answer_phrase("How much has the administration approved in aid?", sentence)
+    assert much is not None and much.text == "$6 billion"
+    where = answer_phrase(
+        "Which country's cities saw protests?", "Protests spread across Sri Lanka's cities on Monday."
+    )
+    assert where is not None and where.text == "Sri Lanka"
