@@ -3,6 +3,9 @@
 Articles are processed in batches; each batch is one SQLite transaction (see ``index.store``), so a
 kill loses at most the batch under way, and the next run redoes it without duplicates because an
 article whose stored content hash matches is left alone.
+
+:mod:`index.ray_ingest` spreads reading, chunking and embedding over a Ray cluster and judges and
+writes with the functions here (``_decide``, ``_write_batch``), so both build the same index.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -23,8 +27,8 @@ from corpus.dedup import DuplicateFinder, minhash_signature, text_fingerprint
 from corpus.load import ColumnMap, Skipped, read_articles
 from index.chunk import Chunk, Chunker
 from index.embed import Embedder
-from index.errors import IndexMismatchError, IndexNotFoundError, InputNotFoundError
-from index.store import DATABASE, MANIFEST, IndexStore, creation_interrupted
+from index.errors import InputNotFoundError
+from index.location import IndexWriter, open_index, open_or_create_index
 from index.vectors import FaissKind
 
 __all__ = ["IngestReport", "delete", "ingest", "open_or_create"]
@@ -78,19 +82,11 @@ def vector_key(text: str) -> str:
 
 def open_or_create(
     index_dir: str | os.PathLike[str], model: str, embedder: Callable[[], Embedder], faiss_kind: FaissKind = "flat"
-) -> IndexStore:
-    """Open the index at ``index_dir``, or create it for ``model`` (loading the embedder to learn its
-    dimension). An existing index built with another model is an error, not a silent mix."""
-    root = Path(index_dir)
-    if ((root / MANIFEST).exists() or (root / DATABASE).exists()) and not creation_interrupted(root):
-        store = IndexStore.open(root)
-        if store.model != model:
-            raise IndexMismatchError(
-                f"{root} was built with the model {store.model!r}, not {model!r}: use --model {store.model} "
-                "or ingest into a new --index directory."
-            )
-        return store
-    return IndexStore.create(root, model, embedder().dim, faiss_kind)
+) -> IndexWriter:
+    """Open the index at ``index_dir`` (a directory or a Milvus location: :mod:`index.location`), or
+    create it for ``model`` (loading the embedder to learn its dimension). An existing index built
+    with another model is an error, not a silent mix."""
+    return open_or_create_index(index_dir, model, lambda: embedder().dim, faiss_kind)
 
 
 class _LazyEmbedder:
@@ -175,7 +171,7 @@ def _require_paths(paths: Sequence[str | os.PathLike[str]]) -> None:
 class _State:
     """What the ingest keeps between batches: stored content hashes and the duplicate finder."""
 
-    def __init__(self, store: IndexStore) -> None:
+    def __init__(self, store: IndexWriter) -> None:
         self.hashes = store.content_hashes()
         self.finder = DuplicateFinder()
         for article_id, blob in store.kept_signatures():
@@ -193,8 +189,41 @@ class _Planned:
     keys: list[str]
 
 
+def _decide(
+    state: _State, article_id: str, digest: str, signature: Callable[[], np.ndarray], report: IngestReport
+) -> tuple[np.ndarray, str | None] | None:
+    """Judge one article in reading order: None when it is unchanged, else its signature and the kept
+    article it duplicates (None when it is kept itself). ``state`` and ``report`` are updated.
+
+    Every ingest, plain or on Ray, makes these judgements here, one article at a time in reading
+    order, so the duplicate groups do not depend on how the other stages were spread."""
+    previous = state.hashes.get(article_id)
+    if previous == digest:
+        report.unchanged += 1
+        return None
+    if previous is None:
+        report.added += 1
+    else:
+        report.updated += 1
+        state.finder.remove(article_id)
+    computed = signature()
+    kept = state.finder.find(computed)
+    state.hashes[article_id] = digest
+    if kept is not None and kept != article_id:
+        report.duplicates += 1
+        report.duplicate_pairs.append((article_id, kept))
+        return computed, kept
+    state.finder.add(article_id, computed)
+    return computed, None
+
+
+def _chunks_and_keys(article: Article, chunker: Chunker) -> tuple[list[Chunk], list[str]]:
+    chunks = chunker.split(article.text)
+    return chunks, [vector_key(embedding_text(article.title, c.text)) for c in chunks]
+
+
 def _ingest_batch(
-    store: IndexStore,
+    store: IndexWriter,
     state: _State,
     batch: list[Article],
     embedder: _LazyEmbedder,
@@ -204,27 +233,25 @@ def _ingest_batch(
     planned: list[_Planned] = []
     for article in batch:
         digest = content_hash(article)
-        previous = state.hashes.get(article.id)
-        if previous == digest:
-            report.unchanged += 1
+        verdict = _decide(state, article.id, digest, partial(minhash_signature, article.text), report)
+        if verdict is None:
             continue
-        if previous is None:
-            report.added += 1
-        else:
-            report.updated += 1
-            state.finder.remove(article.id)
-        signature = minhash_signature(article.text)
-        kept = state.finder.find(signature)
-        if kept is not None and kept != article.id:
-            planned.append(_Planned(article, digest, text_fingerprint(article.text), signature, kept, [], []))
-            report.duplicates += 1
-            report.duplicate_pairs.append((article.id, kept))
-        else:
-            chunks = chunker.split(article.text)
-            keys = [vector_key(embedding_text(article.title, c.text)) for c in chunks]
-            planned.append(_Planned(article, digest, text_fingerprint(article.text), signature, None, chunks, keys))
-            state.finder.add(article.id, signature)
-        state.hashes[article.id] = digest
+        signature, duplicate_of = verdict
+        chunks, keys = _chunks_and_keys(article, chunker) if duplicate_of is None else ([], [])
+        planned.append(
+            _Planned(article, digest, text_fingerprint(article.text), signature, duplicate_of, chunks, keys)
+        )
+    _write_batch(store, planned, lambda keys, texts: embedder().embed(texts), report)
+
+
+def _write_batch(
+    store: IndexWriter,
+    planned: Sequence[_Planned],
+    vectors_of: Callable[[list[str], list[str]], np.ndarray],
+    report: IngestReport,
+) -> None:
+    """Write ``planned`` in one transaction. ``vectors_of(keys, texts)`` gives the vectors, ``(len(keys),
+    dim)``, of the chunk texts whose vectors the index does not hold yet (each text once)."""
     if not planned:
         return
     texts_by_key: dict[str, str] = {}
@@ -232,7 +259,7 @@ def _ingest_batch(
         for c, k in zip(p.chunks, p.keys, strict=True):
             texts_by_key.setdefault(k, embedding_text(p.article.title, c.text))
     missing = sorted(set(texts_by_key) - store.known_vectors(texts_by_key))
-    vectors = embedder().embed([texts_by_key[k] for k in missing]) if missing else None
+    vectors = vectors_of(missing, [texts_by_key[k] for k in missing]) if missing else None
     with store.transaction():
         if vectors is not None:
             store.put_vectors(missing, vectors)
@@ -262,11 +289,8 @@ def delete(
 ) -> DeleteReport:
     """Delete articles by id, in one transaction. When a kept article had duplicates, the first of
     them takes its place (chunked and embedded), so the story stays findable."""
-    root = Path(index_dir)
-    if not (root / MANIFEST).exists() and not (root / DATABASE).exists():
-        raise IndexNotFoundError(f"no index at {root}.")
     ids = list(dict.fromkeys(article_ids))
-    store = IndexStore.open(root)
+    store = open_index(index_dir)
     embedder = _LazyEmbedder(load_embedder)
     report = DeleteReport()
     try:

@@ -164,10 +164,11 @@ def open_or_create_index(
                 raise ValueError(f"the vector index kind is flat, hnsw or ivfpq, not {faiss_kind!r}.")
             return IndexStore.create(root, model, dim if isinstance(dim, int) else dim(), cast("FaissKind", faiss_kind))
         store = IndexStore.open(root)
-    if store.model != model:
+    built_with = store.model
+    if built_with != model:
         store.close()
         raise IndexMismatchError(
-            f"{os.fspath(location)} was built with the model {store.model!r}, not {model!r}: use --model "
-            f"{store.model} or ingest into a new --index location."
+            f"{os.fspath(location)} was built with the model {built_with!r}, not {model!r}: use --model "
+            f"{built_with} or ingest into a new --index location."
         )
     return store

@@ -67,18 +67,30 @@ def _count_hint(paths: Sequence[str]) -> int | None:
     return total
 
 
-def run_ingest(paths: Sequence[str], index: str, settings, columns=None, quiet: bool = False):  # type: ignore[no-untyped-def]
-    """Ingest with a progress bar on stderr; returns the report."""
+def run_ingest(  # type: ignore[no-untyped-def]
+    paths: Sequence[str], index: str, settings, columns=None, quiet: bool = False, ray: str | None = None
+):
+    """Ingest with a progress bar on stderr; returns the report. ``ray``: None for this process
+    alone, "" for a Ray instance started on this machine, else the address of a Ray cluster to join
+    (Ray is imported only then)."""
     from tqdm import tqdm
-
-    from index.ingest import ingest
 
     # shown after a second: an input refused at once leaves no empty bar above its error
     bar = tqdm(total=_count_hint(paths), unit="article", desc="ingesting", disable=quiet, file=sys.stderr, delay=1)
     try:
-        return ingest(
+        if ray is None:
+            from index.ingest import ingest
+
+            return ingest(
+                paths, index, settings.load_embedder, settings.model, settings.chunker(), columns=columns,
+                faiss_kind=settings.faiss_kind, progress=bar.update,
+            )
+        from index.ray_ingest import ingest_with_ray
+
+        logging.getLogger("ray.data").setLevel(logging.WARNING)
+        return ingest_with_ray(
             paths, index, settings.load_embedder, settings.model, settings.chunker(), columns=columns,
-            faiss_kind=settings.faiss_kind, progress=bar.update,
+            faiss_kind=settings.faiss_kind, progress=bar.update, address=ray or None,
         )
     finally:
         bar.close()
@@ -88,7 +100,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from corpus.load import ColumnMap
 
     columns = ColumnMap.parse(args.columns) if args.columns else None
-    report = run_ingest(args.paths, args.index, _settings(args), columns, quiet=args.quiet)
+    report = run_ingest(args.paths, args.index, _settings(args), columns, quiet=args.quiet, ray=args.ray)
     if args.json:
         data = asdict(report)
         data["skipped"] = [{"place": s.place, "reason": s.reason} for s in report.skipped]
@@ -432,6 +444,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--model",
         default=DEFAULT_MODEL,
         help="sentence-transformers model name or path (default: %(default)s, packaged offline)",
+    )
+    p.add_argument(
+        "--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+        help="read, chunk and embed on Ray (pip install -e '.[scale]'; docs/SCALE.md): alone, a Ray instance on "
+             "this machine's cores; --ray=ADDRESS joins the cluster at ADDRESS (the host:port `ray start --head` "
+             "prints). Put it after the paths, or write --ray=ADDRESS",
     )
     p.add_argument(
         "--columns", metavar="MAP", help="column names for JSONL/CSV, e.g. text=body,title=headline,date=published"
