@@ -256,6 +256,8 @@ class Assistant:
         follow = None if support is None else _off_subject_scaled(
             ranked, found, support.naming, self.settings.off_subject_weight
         )
+        if follow is not None and self.settings.off_subject_best:
+            ranked = follow
         years = asked.years if self.settings.later_years_stated else frozenset()
         unstated = [unstated_years(c.span.sentence, years, c.hit.date) for c in found] if years else None
         may_quote = None if unstated is None else [not u for u in unstated]
@@ -294,7 +296,9 @@ class Assistant:
             chunks_of = self.store.chunk_ids_of(list(published))
             threshold = self.settings.synonym_threshold
             synonyms = functools.partial(neighbours, threshold=threshold) if threshold > 0 else None
-            return question_support(question, chunks_of, self.terms, published, synonyms)
+            return question_support(
+                question, chunks_of, self.terms, published, synonyms, self.settings.kind_words_count
+            )
 
     def _score(self, query: str, found: Sequence, hits: Sequence[Hit]) -> np.ndarray:  # type: ignore[type-arg]
         if not found:

@@ -103,6 +103,8 @@ def _fitting(sentence: str, kind: str, asked: set[str]) -> list[Entity]:
     for text, label, start in _entities(sentence):
         if label not in labels:
             continue
+        if label == "CARDINAL" and sentence[start + len(text) : start + len(text) + 1] == "-":
+            continue  # "the ten-storey building": a number that describes, not one that counts
         terms = content_terms(text)
         if terms and not all(t in asked for t in terms):  # not the question's own subject, not only function words
             found.append((text, label, start))

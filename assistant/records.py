@@ -229,6 +229,10 @@ class AskSettings:
     # Measured on RealtimeQA 2022 with scripts/tune_off_subject.py: answer@3 0.634 at 1 and at 0.5,
     # 0.636 at 0.2; the sentences shown beside the best one stay on its subject.
     off_subject_weight: float = 0.2
+    # The same weight orders the best sentence too (its confidence is still its own score): a
+    # sentence from an article that names the question's subject goes before a closer-worded one
+    # from another story.
+    off_subject_best: bool = False
     # A sentence of an article published before a year the question asks about is quoted only if it
     # names that year: "In 2023 Djokovic won the French Open" is no answer to "Who won the 2024
     # French Open?". A question that speaks of the future ("will", "next", "if", "by 2030") asks
@@ -268,6 +272,9 @@ class AskSettings:
     # vector in the packaged model's word-piece table has at least this cosine with it ("aircraft"
     # for "plane", "dead" for "died"; assistant/synonyms.py). 0 turns synonyms off.
     synonym_threshold: float = 0.0
+    # False: the words that say what kind of thing answers ("company" in "Which company …", "date",
+    # "people") are left out of the coverage checks (assistant.support.kind_words).
+    kind_words_count: bool = True
 
     def __post_init__(self) -> None:
         if self.retrieval not in ("hybrid", "bm25", "dense"):

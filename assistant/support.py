@@ -243,6 +243,7 @@ def question_support(
     lexical: TermStatistics,
     published: Mapping[str, str | None] | None = None,
     synonyms: Callable[[str], Sequence[str]] | None = None,
+    kinds_count: bool = True,
 ) -> Support:
     """The best-covering article among ``chunks_of`` (article id -> its chunk ids): the one with
     all the question's names and numbers if any has them, then the highest coverage. A question
@@ -256,8 +257,10 @@ def question_support(
 
     ``synonyms`` gives words that stand for a word ("aircraft" for "plane"): an article that holds
     one of them mentions the word, for the coverage (names, numbers and dates have none).
+    ``kinds_count`` False leaves out the words that say what kind of thing answers ("company" in
+    "Which company …": :func:`kind_words`), which an article seldom uses beside the answer.
     """
-    words = [w for w in question.words if w.lower() not in question.kind_words]
+    words = [w for w in question.words if kinds_count or w.lower() not in question.kind_words]
     word_tokens = tokenize(words) if words else []
     tokens = list(dict.fromkeys(t for ts in word_tokens for t in ts))
     if not tokens:

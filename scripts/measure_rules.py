@@ -54,6 +54,14 @@ VARIANTS: dict[str, dict[str, object]] = {
     "typed 0.5, top 4": {"typed_weight": 0.5, "typed_top": 4},
     "typed 0.5, top 16": {"typed_weight": 0.5, "typed_top": 16},
     "reader, typed 0.5": {"reader": True, "typed_weight": 0.5},
+    "kind words uncounted": {"kind_words_count": False},
+    "synonyms 0.45, kind words uncounted": {"synonym_threshold": 0.45, "kind_words_count": False},
+    "synonyms 0.45, kind words uncounted, uncovered 0.2": {
+        "synonym_threshold": 0.45, "kind_words_count": False, "uncovered_min_confidence": 0.2},
+    "off-subject best": {"off_subject_best": True},
+    "synonyms 0.45, off-subject best": {"synonym_threshold": 0.45, "off_subject_best": True},
+    "synonyms 0.45, uncovered 0.2, typed 0.5, off-subject best": {
+        "synonym_threshold": 0.45, "uncovered_min_confidence": 0.2, "typed_weight": 0.5, "off_subject_best": True},
     "synonyms 0.4": {"synonym_threshold": 0.4},
     "synonyms 0.45": {"synonym_threshold": 0.45},
     "synonyms 0.5": {"synonym_threshold": 0.5},

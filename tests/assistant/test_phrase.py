@@ -52,6 +52,8 @@ def test_nothing_is_marked_when_two_candidates_compete_or_none_fits() -> None:
     assert answer_phrase("Who won the election?", "Joe Biden won the election, defeating Donald Trump.") is None
     assert answer_phrase("How many people died?", "Rescuers searched the rubble through the night.") is None
     assert answer_phrase("Why did it collapse?", "A gas explosion destroyed 48 flats.") is None
+    # a number that describes is no count
+    assert answer_phrase("How many people died?", "A gas leak brought the ten-storey building down.") is None
 
 
 def test_a_leading_article_is_left_out_of_a_name() -> None:
