@@ -156,7 +156,9 @@ def open_or_create_index(
             return milvus.MilvusStore.create(os.fspath(location), model, dim if isinstance(dim, int) else dim(),
                                              faiss_kind)
     else:
-        from index.store import DATABASE, MANIFEST, IndexStore, creation_interrupted
+        from index.manifest import MANIFEST, creation_interrupted
+        from index.schema import DATABASE
+        from index.store import IndexStore
 
         root = Path(location)
         if not ((root / MANIFEST).exists() or (root / DATABASE).exists()) or creation_interrupted(root):

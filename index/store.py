@@ -5,12 +5,15 @@
     DIR/vectors-<gen>.faiss  FAISS index over chunk vectors, ids = chunk ids
     DIR/bm25-<gen>/          bm25s index over chunk texts (+ chunk_ids.npy)
 
-SQLite is the source of truth and every change to it is one transaction that also bumps the
-*generation*. The FAISS and BM25 files are derived from it, written under new names, and only then
-named in ``manifest.json``, which is replaced atomically. So a kill at any moment leaves either the
-old or the new manifest, both pointing at complete files; when SQLite is ahead of the manifest (a
-kill between a committed batch and the end of an ingest) the derived files are rebuilt from SQLite
-on load and on the next write. Nothing is pickled.
+SQLite is the source of truth (:mod:`index.schema`) and every change to it is one transaction that
+also bumps the *generation*. The FAISS and BM25 files are derived from it (:mod:`index.derived`),
+written under new names, and only then named in ``manifest.json`` (:mod:`index.manifest`), which
+is replaced atomically. So a kill at any moment leaves either the old or the new manifest, both
+pointing at complete files; when SQLite is ahead of the manifest (a kill between a committed batch
+and the end of an ingest) the derived files are rebuilt from SQLite on load and on the next write.
+Nothing is pickled.
+
+:class:`IndexStore` is the one class to open, read and write such a directory with.
 """
 
 from __future__ import annotations
@@ -18,9 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import sqlite3
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,63 +30,18 @@ from pathlib import Path
 import numpy as np
 
 from corpus.article import Article
+from index import derived
 from index.chunk import Chunk
-from index.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from index.errors import IndexCorruptError, IndexNotFoundError
 from index.facets import ChunkFacets
 from index.lexical import LexicalIndex
-from index.vectors import FaissKind, VectorIndex, build_faiss, read_faiss, write_faiss
+from index.manifest import MANIFEST, Manifest, creation_interrupted, read_manifest
+from index.schema import DATABASE, article_from_row, connect, create_tables, open_database
+from index.vectors import FaissKind, VectorIndex
 
-__all__ = ["SCHEMA_VERSION", "ChunkRecord", "IndexStore", "Manifest", "StoredArticle", "creation_interrupted"]
+__all__ = ["ChunkRecord", "IndexStore", "Stats", "StoredArticle"]
 
 logger = logging.getLogger(__name__)
-
-SCHEMA_VERSION = 1
-MANIFEST = "manifest.json"
-DATABASE = "store.sqlite"
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS articles (
-    id TEXT PRIMARY KEY,
-    title TEXT, text TEXT NOT NULL, date TEXT, source TEXT, url TEXT, extra TEXT NOT NULL,
-    content_hash TEXT NOT NULL,
-    fingerprint TEXT NOT NULL,
-    signature BLOB NOT NULL,
-    duplicate_of TEXT
-);
-CREATE INDEX IF NOT EXISTS articles_duplicate_of ON articles (duplicate_of);
-CREATE TABLE IF NOT EXISTS chunks (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    article_id TEXT NOT NULL,
-    ordinal INTEGER NOT NULL,
-    start INTEGER NOT NULL,
-    "end" INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    vector_hash TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS chunks_article ON chunks (article_id);
-CREATE TABLE IF NOT EXISTS vectors (hash TEXT PRIMARY KEY, vector BLOB NOT NULL);
-"""
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """What ``manifest.json`` holds; ``load`` compares it with SQLite and the files it names."""
-
-    schema_version: int
-    model: str
-    dim: int
-    faiss_kind: str
-    generation: int
-    articles: int
-    duplicates: int
-    chunks: int
-    vectors_file: str | None
-    lexical_dir: str | None
-    updated: str
-
-    def to_json(self) -> str:
-        return json.dumps(self.__dict__, indent=2, sort_keys=True) + "\n"
 
 
 @dataclass(frozen=True)
@@ -144,19 +100,9 @@ class IndexStore:
         if (root / MANIFEST).exists() or (root / DATABASE).exists():
             raise FileExistsError(f"{root} already holds an index; open it instead.")
         root.mkdir(parents=True, exist_ok=True)
-        db = _connect(root / DATABASE)
-        # Tables and metadata in one transaction, so a kill leaves all of them or none.
-        db.execute("BEGIN IMMEDIATE")
-        for statement in _SCHEMA.split(";"):
-            if statement.strip():
-                db.execute(statement)
-        db.executemany(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-            [("schema_version", str(SCHEMA_VERSION)), ("model", model), ("dim", str(dim)),
-             ("faiss_kind", faiss_kind), ("generation", "0")],
-        )
-        db.execute("COMMIT")
-        store = cls(root, db, _empty_manifest(model, dim, faiss_kind))
+        db = connect(root / DATABASE)
+        create_tables(db, model, dim, faiss_kind)
+        store = cls(root, db, Manifest.empty(model, dim, faiss_kind))
         store.write_derived()
         return store
 
@@ -174,33 +120,15 @@ class IndexStore:
                 f"the index at {root} was never finished (its creation was interrupted): run "
                 f"`newsqa ingest PATH... --index {root}` again."
             )
-        manifest = _read_manifest(manifest_path) if manifest_path.exists() else None
-        try:
-            db = _connect(db_path)
-            meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
-            for table in ("articles", "chunks", "vectors"):
-                db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
-        except sqlite3.DatabaseError as exc:
-            raise IndexCorruptError(
-                f"{db_path} is damaged ({exc}): the index cannot be read. Restore it from a backup or "
-                "rebuild the index with `newsqa ingest` into a new directory."
-            ) from exc
-        try:
-            version = int(meta["schema_version"])
-            model, dim, kind = meta["model"], int(meta["dim"]), meta.get("faiss_kind", "flat")
-        except (KeyError, ValueError) as exc:
-            raise IndexCorruptError(f"{db_path} lacks its metadata ({exc}); rebuild the index.") from exc
-        if version != SCHEMA_VERSION:
-            raise IndexMismatchError(
-                f"{root} has index schema {version}; this version reads schema {SCHEMA_VERSION}. Rebuild the index."
-            )
+        manifest = read_manifest(manifest_path) if manifest_path.exists() else None
+        db, meta = open_database(db_path)
         if manifest is None:
             logger.warning("%s is missing; it will be rewritten from %s", manifest_path, db_path)
-            manifest = _empty_manifest(model, dim, kind, generation=-1)
-        elif (manifest.model, manifest.dim, manifest.schema_version) != (model, dim, version):
+            manifest = Manifest.empty(meta.model, meta.dim, meta.faiss_kind, generation=-1)
+        elif (manifest.model, manifest.dim, manifest.schema_version) != (meta.model, meta.dim, meta.schema_version):
             raise IndexCorruptError(
                 f"{manifest_path} says model {manifest.model!r} / dimension {manifest.dim} but {db_path} says "
-                f"{model!r} / {dim}: the files do not belong together. Rebuild the index."
+                f"{meta.model!r} / {meta.dim}: the files do not belong together. Rebuild the index."
             )
         return cls(root, db, manifest)
 
@@ -264,7 +192,7 @@ class IndexStore:
         ).fetchone()
         if row is None:
             return None
-        return StoredArticle(_article(row), row[7], row[8])
+        return StoredArticle(article_from_row(row), row[7], row[8])
 
     def article(self, article_id: str) -> Article | None:
         stored = self.get(article_id)
@@ -312,7 +240,7 @@ class IndexStore:
             "SELECT id, title, text, date, source, url, extra FROM articles WHERE duplicate_of = ? ORDER BY id",
             (article_id,),
         ).fetchall()
-        return [_article(r) for r in rows]
+        return [article_from_row(r) for r in rows]
 
     def known_vectors(self, hashes: Iterable[str]) -> set[str]:
         wanted = list(set(hashes))
@@ -406,7 +334,7 @@ class IndexStore:
         return [number[a] for a in owners], [f"{t}\n{x}" if t else x for _, t, x in rows]
 
     @contextmanager
-    def _snapshot(self) -> Iterator[None]:
+    def snapshot(self) -> Iterator[None]:
         """Reads inside see one commit of the database, whatever other processes commit meanwhile."""
         self.db.execute("BEGIN")
         try:
@@ -462,60 +390,13 @@ class IndexStore:
         """Rebuild the FAISS and BM25 files from SQLite and publish them with a new manifest.
 
         New files get new names; the manifest is replaced atomically last; files no manifest names
-        any more are removed after that.
+        any more are removed after that (see :mod:`index.derived`).
         """
-        with self._snapshot():  # one consistent view even while another process commits
-            generation = self.generation
-            ids, vectors = self.all_chunk_vectors()
-            chunk_ids, texts = self.all_chunk_texts()
-            article_of, articles = self.all_article_texts()
-            stats = self.stats()
-        vectors_file = f"vectors-{generation}.faiss"
-        lexical_dir = f"bm25-{generation}"
-        if lexical_dir == self.manifest.lexical_dir:
-            # completing this generation's files (see is_complete): the folder in use stays whole
-            # until the new manifest names another
-            lexical_dir = f"bm25-{generation}-{time.time_ns()}"
-        index = build_faiss(ids, vectors if len(vectors) else np.zeros((0, self.dim), np.float32), self.faiss_kind)
-        tmp_vectors = self.path / f".{vectors_file}.tmp"
-        write_faiss(index, tmp_vectors)
-        _fsync_file(tmp_vectors)
-        os.replace(tmp_vectors, self.path / vectors_file)
-        tmp_lexical = self.path / f".{lexical_dir}.tmp"
-        shutil.rmtree(tmp_lexical, ignore_errors=True)
-        LexicalIndex.build(chunk_ids, texts).with_articles(article_of, articles).save(tmp_lexical)
-        for f in tmp_lexical.rglob("*"):
-            if f.is_file():
-                _fsync_file(f)
-        shutil.rmtree(self.path / lexical_dir, ignore_errors=True)
-        os.replace(tmp_lexical, self.path / lexical_dir)
-        manifest = Manifest(
-            schema_version=SCHEMA_VERSION, model=self.model, dim=self.dim, faiss_kind=self.faiss_kind,
-            generation=generation, articles=stats.articles, duplicates=stats.duplicates, chunks=stats.chunks,
-            vectors_file=vectors_file, lexical_dir=lexical_dir,
-            updated=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        )
-        _atomic_write(self.path / MANIFEST, manifest.to_json())
-        self.manifest = manifest
-        self._remove_stale_files()
-        return manifest
-
-    def _remove_stale_files(self) -> None:
-        keep = {self.manifest.vectors_file, self.manifest.lexical_dir, MANIFEST, DATABASE}
-        for entry in self.path.iterdir():
-            stale = entry.name.startswith(("vectors-", "bm25-", ".vectors-", ".bm25-", ".manifest"))
-            if stale and entry.name not in keep:
-                if entry.is_dir():
-                    shutil.rmtree(entry, ignore_errors=True)
-                else:
-                    entry.unlink(missing_ok=True)
+        self.manifest = derived.write_derived(self)
+        derived.remove_stale_files(self.path, self.manifest)
+        return self.manifest
 
     # -- derived files, for searching --------------------------------------------------------
-
-    def _lexical_from_database(self) -> LexicalIndex:
-        """The BM25 index of the chunks and of whole articles, built in memory from SQLite."""
-        chunk_ids, texts = self.all_chunk_texts()
-        return LexicalIndex.build(chunk_ids, texts).with_articles(*self.all_article_texts())
 
     def load_search(self) -> tuple[VectorIndex, LexicalIndex]:
         """What searching needs: :meth:`load_derived`'s files, with each chunk's date and source
@@ -527,128 +408,4 @@ class IndexStore:
     def load_derived(self) -> tuple[object, LexicalIndex]:
         """The FAISS index and the BM25 index the manifest names, or rebuilt in memory from SQLite
         when the manifest lags behind it (an interrupted ingest) — the next write persists them."""
-        if not self.is_current() or self.manifest.vectors_file is None or self.manifest.lexical_dir is None:
-            logger.warning(
-                "%s: the search files lag behind the database (interrupted ingest?); rebuilding them in memory",
-                self.path,
-            )
-            with self._snapshot():
-                ids, vectors = self.all_chunk_vectors()
-                lexical = self._lexical_from_database()
-            return build_faiss(ids, vectors, self.faiss_kind), lexical
-        vectors_path = self.path / self.manifest.vectors_file
-        lexical_path = self.path / self.manifest.lexical_dir
-        try:
-            index = read_faiss(vectors_path)
-        except Exception as exc:  # faiss raises RuntimeError for any unreadable file
-            raise IndexCorruptError(
-                f"{vectors_path} is unreadable ({str(exc).splitlines()[0] if str(exc) else exc}). "
-                f"Delete it and {self.path / MANIFEST}, then run `newsqa ingest` again to rebuild it from {DATABASE}."
-            ) from exc
-        if index.ntotal != self.manifest.chunks or (index.ntotal and index.d != self.dim):
-            raise IndexCorruptError(
-                f"{vectors_path} holds {index.ntotal} vectors of dimension {index.d}; the manifest expects "
-                f"{self.manifest.chunks} of {self.dim}. Delete it and {MANIFEST}, then run `newsqa ingest` to rebuild."
-            )
-        try:
-            lexical = LexicalIndex.load(lexical_path)
-        except Exception as exc:  # bm25s/numpy/json raise many kinds of errors for damaged files
-            raise IndexCorruptError(
-                f"{lexical_path} is unreadable ({exc}). Delete it and {self.path / MANIFEST}, then run "
-                f"`newsqa ingest` again to rebuild it from {DATABASE}."
-            ) from exc
-        if len(lexical) != self.manifest.chunks:
-            raise IndexCorruptError(
-                f"{lexical_path} holds {len(lexical)} chunks, the manifest {self.manifest.chunks}; rebuild it."
-            )
-        if not lexical.is_current:
-            # saved before accents were folded: tokenized anew in memory (11 s for 4,831
-            # articles) until the next ingest writes the files anew
-            logger.info(
-                "%s: the BM25 files keep accents (“Kīlauea” is not “Kilauea”); rebuilding them in memory. "
-                "`newsqa ingest` on this index saves that",
-                self.path,
-            )
-            with self._snapshot():
-                lexical = self._lexical_from_database()
-        elif not lexical.ranks_articles:
-            # saved before articles were ranked as a whole: ranked in memory (a few seconds for
-            # 5,000 articles) until the next ingest writes the files anew
-            logger.info("%s: ranking whole articles in memory; `newsqa ingest` on this index saves that", self.path)
-            with self._snapshot():
-                lexical = lexical.with_articles(*self.all_article_texts())
-        return index, lexical
-
-
-def creation_interrupted(root: Path) -> bool:
-    """Whether ``root`` holds a database that a kill left half-created: no manifest, no metadata,
-    no articles. Such a directory holds nothing and ``create`` may start over in it."""
-    db_path = root / DATABASE
-    if (root / MANIFEST).exists() or not db_path.exists():
-        return False
-    try:
-        db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    except sqlite3.Error:
-        return False
-    try:
-        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if "meta" in tables and db.execute("SELECT 1 FROM meta WHERE key = 'model'").fetchone():
-            return False
-        return "articles" not in tables or db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 0
-    except sqlite3.Error:
-        return False  # unreadable: that is damage, which ``open`` reports
-    finally:
-        db.close()
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=60)
-    db.execute("PRAGMA journal_mode = WAL")
-    db.execute("PRAGMA synchronous = FULL")
-    return db
-
-
-def _article(row: Sequence[object]) -> Article:
-    extra = tuple(sorted(json.loads(str(row[6])).items())) if row[6] else ()
-    return Article(id=str(row[0]), title=row[1], text=str(row[2]), date=row[3], source=row[4], url=row[5], extra=extra)  # type: ignore[arg-type]
-
-
-def _empty_manifest(model: str, dim: int, kind: str, generation: int = 0) -> Manifest:
-    return Manifest(SCHEMA_VERSION, model, dim, kind, generation, 0, 0, 0, None, None, "")
-
-
-def _read_manifest(path: Path) -> Manifest:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return Manifest(**{k: data[k] for k in Manifest.__dataclass_fields__})
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise IndexCorruptError(
-            f"{path} is unreadable or incomplete ({exc!r}). Delete it and run `newsqa ingest` on the index to "
-            f"rewrite it from {DATABASE}."
-        ) from exc
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        return derived.load_derived(self)

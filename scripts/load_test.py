@@ -223,9 +223,9 @@ def upload_loop(url: str, files: list[Path], start_at: float, gap: float, out: l
 
 def check_citations(index_dir: Path, requests: list[Request]) -> tuple[int, list[str]]:
     sys.path.insert(0, str(ROOT))
-    from index.store import IndexStore
+    from index.location import open_index
 
-    store = IndexStore.open(index_dir)
+    store = open_index(index_dir)
     checked, wrong = 0, []
     try:
         for r in requests:

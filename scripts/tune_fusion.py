@@ -40,7 +40,6 @@ def main() -> None:
     args = parser.parse_args()
 
     from assistant.api import Assistant
-    from index.vectors import search_faiss
 
     qa = Assistant.load(args.index)
     r = qa.retriever
@@ -50,14 +49,14 @@ def main() -> None:
     runs = []
     vectors = r.embedder.embed([q["question"] for q in questions])
     for q, vec in zip(questions, vectors, strict=True):
-        lex = [c for c, _ in r.lexical.search(q["question"], args.depth, None)]
-        den = [c for c, _ in search_faiss(r.vectors, vec, args.depth, None)]  # type: ignore[arg-type]
+        lex = [c for c, _ in r.lexical.search_text(q["question"], args.depth)]
+        den = [c for c, _ in r.vectors.search_vector(vec, args.depth)]
         missing = [c for c in set(lex) | set(den) if c not in article_of]
-        for rec in qa.store.chunks(missing):
+        for rec in r.store.chunks(missing):
             article_of[rec.id] = rec.article_id
             day_of[rec.id] = day_number(rec.date)
         ids = list(dict.fromkeys(lex + den))
-        article_rank = dict(zip(ids, r.lexical.article_ranks(q["question"], ids, args.depth).tolist(), strict=True))
+        article_rank = dict(zip(ids, r.lexical.rank_articles(q["question"], ids, args.depth).tolist(), strict=True))
         runs.append((lex, den, article_rank, tuple(q["article_ids_containing_answer"]), day_number(q.get("date"))))
 
     def score(

@@ -16,7 +16,7 @@ import pytest
 from crash_trials import KillTrials
 from index_checks import check_consistent, snapshot
 
-from index.store import _SCHEMA, DATABASE
+from index.schema import DATABASE, SCHEMA
 
 pytestmark = pytest.mark.slow  # about a minute of killed processes on two cores; still in the default run
 
@@ -42,7 +42,7 @@ def test_random_kills_never_lose_or_duplicate_anything(trials: KillTrials) -> No
 def test_kill_while_the_index_is_being_created_leaves_it_resumable(trials: KillTrials, tmp_path: Path) -> None:
     """The smallest window: the database file exists, its tables are (partly) made, its metadata
     not yet written, no manifest. The next ingest must start over, not call the index damaged."""
-    for made in ("", "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);", _SCHEMA):
+    for made in ("", "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);", SCHEMA):
         index_dir = tmp_path / f"half-{len(made)}"
         index_dir.mkdir()
         db = sqlite3.connect(index_dir / DATABASE)

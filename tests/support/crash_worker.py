@@ -22,6 +22,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+import index.derived as derived_module  # noqa: E402
+import index.manifest as manifest_module  # noqa: E402
 import index.store as store_module  # noqa: E402
 from index.chunk import Chunker  # noqa: E402
 from index.embed import Embedder, HashingEmbedder  # noqa: E402
@@ -57,8 +59,8 @@ def _stalled(fn: Callable[..., Any], seconds: float) -> Callable[..., Any]:
 
 def stall_publishing(seconds: float) -> None:
     """Widen the windows between the steps that make a change durable."""
-    store_module.write_faiss = _stalled(store_module.write_faiss, seconds)  # type: ignore[attr-defined]
-    store_module._atomic_write = _stalled(store_module._atomic_write, seconds)
+    derived_module.write_faiss = _stalled(derived_module.write_faiss, seconds)  # type: ignore[attr-defined]
+    manifest_module._atomic_write = _stalled(manifest_module._atomic_write, seconds)
     put_chunks = store_module.IndexStore.put_chunks
 
     def put_chunks_then_stall(self: Any, *args: Any, **kwargs: Any) -> None:

@@ -16,7 +16,9 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from index.store import DATABASE, MANIFEST, IndexStore
+from index.manifest import MANIFEST
+from index.schema import DATABASE
+from index.store import IndexStore
 
 
 @dataclass(frozen=True)
