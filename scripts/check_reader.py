@@ -40,14 +40,20 @@ from eval.metrics import normalize_answer  # noqa: E402
 def _phrases(groups: Sequence[dict], scores: Sequence[np.ndarray]) -> str:  # type: ignore[type-arg]
     """The answer phrase marked in each question's best sentence: the share marked, the share that
     is an answer string (exact match after normalising), and that share among the marked."""
-    marked = exact = 0
+    marked = exact = in_answer = exact_in_answer = 0
     for g, s in zip(groups, scores, strict=True):
-        phrase = answer_phrase(g["question"], g["sentences"][int(np.argmax(s))]) if len(s) else None
+        best = int(np.argmax(s)) if len(s) else -1
+        phrase = answer_phrase(g["question"], g["sentences"][best]) if len(s) else None
         if phrase is not None:
+            right = normalize_answer(phrase.text) in {normalize_answer(a) for a in g["answers"]}
             marked += 1
-            exact += normalize_answer(phrase.text) in {normalize_answer(a) for a in g["answers"]}
+            exact += right
+            if g["labels"][best]:
+                in_answer += 1
+                exact_in_answer += right
     n = max(len(groups), 1)
-    return f"phrase: marked {marked / n:.3f}  exact {exact / n:.3f}  precision {exact / max(marked, 1):.3f}"
+    return (f"phrase: marked {marked / n:.3f}  exact {exact / n:.3f}  precision {exact / max(marked, 1):.3f}"
+            f"  (in a sentence holding an answer: {exact_in_answer} of {in_answer})")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
