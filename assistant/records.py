@@ -263,10 +263,13 @@ class AskSettings:
     # named thing of the kind asked for stands there (assistant/phrase.py); about 10 ms a sentence.
     answer_phrases: bool = True
     # Order the best typed_top sentences so that those holding something of the kind the question
-    # asks for (a number for "how many", a date for "when") come first: the others' scores are
-    # scaled by 1 - typed_weight for the order only (the confidence stays the chosen sentence's
-    # own). 0 turns it off. See assistant/phrase.py.
-    typed_weight: float = 0.0
+    # asks for (a number for "how many", a date for "when", a place for "where") come first: the
+    # others' scores are scaled by 1 - typed_weight for the order only (the confidence stays the
+    # chosen sentence's own). 0 turns it off. See assistant/phrase.py. 0.5 was chosen on the
+    # held-out fifth of RealtimeQA 2022's answer step (scripts/check_reader.py --year 2022 --typed
+    # 0.3 0.5 0.7); there answer@1 / @3 go 0.349 / 0.593 -> 0.360 / 0.605, and on 2023's (never
+    # tuned on; check_reader.py --typed 0.5) 0.331 / 0.487 -> 0.340 / 0.495.
+    typed_weight: float = 0.5
     typed_top: int = 8
     # For the coverage checks, an article mentions a question's word when it holds a word whose
     # vector in the packaged model's word-piece table has at least this cosine with it ("aircraft"
