@@ -153,18 +153,31 @@ def _stacked(vectors: dict[str, np.ndarray], keys: list[str], texts: list[str]) 
     return np.stack([vectors[k] for k in keys])
 
 
+_LOCAL_STARTS = 3
+
+
 def _connect(address: str | None) -> bool:
     """Connect to Ray; True when this call did (and so must disconnect)."""
     if ray.is_initialized():
         return False
     options: dict[str, Any] = {"include_dashboard": False, "logging_level": logging.WARNING}
-    if address is None:
-        # "local" never joins a cluster found on this machine: --ray alone means this machine only,
-        # on the cores Ray finds (a container's CPU limit included).
-        ray.init(address="local", **options)
-    else:
+    if address is not None:
         ray.init(address=address, **options)
-    return True
+        return True
+    # "local" never joins a cluster found on this machine: --ray alone means this machine only, on
+    # the cores Ray finds (a container's CPU limit included). Ray gives its new node 30 s to
+    # register, which a busy machine can miss; the start is tried again before giving up.
+    for attempt in range(1, _LOCAL_STARTS + 1):
+        try:
+            ray.init(address="local", **options)
+            return True
+        except Exception as exc:
+            if "timed out during startup" not in str(exc) or attempt == _LOCAL_STARTS:
+                raise
+            logger.warning("the local Ray instance did not start in time (try %d of %d): %s", attempt,
+                           _LOCAL_STARTS, exc)
+            ray.shutdown()
+    raise AssertionError("unreachable")
 
 
 class _RemoteEmbedder:

@@ -56,6 +56,7 @@ _SOURCE = re.compile(
     re.DOTALL,
 )
 _PAIR = re.compile(r"(\d+)[–-](\d+)")
+_PHRASE = re.compile(r'<strong class="nqa-phrase"[^>]*>(.*?)</strong>', re.DOTALL)  # the answer phrase's mark
 
 
 @dataclass
@@ -100,7 +101,7 @@ def citations_in(reply: str) -> list[tuple[str, int, int, str]]:
     the offsets of its own length (the slice check then says whether they really hold it)."""
     quotes: dict[int, list[str]] = {}
     for text, n in _QUOTE.findall(reply):
-        quotes.setdefault(int(n), []).append(unescape(text))
+        quotes.setdefault(int(n), []).append(unescape(_PHRASE.sub(r"\1", text)))
     out = []
     for n, article_id, offsets in _SOURCE.findall(reply):
         pairs = [(int(a), int(b)) for a, b in _PAIR.findall(offsets)]
