@@ -23,6 +23,7 @@ import pytest
 from tests_support import DEMO
 
 from index.chunk import Chunker
+from index.compare import compare, index_contents
 from index.embed import Embedder, HashingEmbedder
 from index.ingest import IngestReport, ingest
 from index.store import IndexStore
@@ -80,28 +81,6 @@ def _corpus(folder: Path, articles: int | None = None) -> Path:
     return folder
 
 
-def _contents(index_dir: Path) -> tuple[dict[str, tuple[str, str | None]], dict[tuple[str, int], tuple[int, int, str]],
-                                        dict[tuple[str, int], np.ndarray]]:
-    """(articles: id -> (content hash, duplicate of), chunks, vectors), chunks and vectors by (article, ordinal)."""
-    store = IndexStore.open(index_dir)
-    try:
-        articles = {}
-        for article_id, digest in store.content_hashes().items():
-            stored = store.get(article_id)
-            assert stored is not None
-            articles[article_id] = (digest, stored.duplicate_of)
-        ids = [c for cs in store.chunk_ids_of(list(articles)).values() for c in cs]
-        records = store.chunks(ids)
-        chunks = {(r.article_id, r.ordinal): (r.start, r.end, r.text) for r in records}
-        place = {r.id: (r.article_id, r.ordinal) for r in records}
-        chunk_ids, matrix = store.all_chunk_vectors()
-        vectors = {place[int(c)]: v for c, v in zip(chunk_ids, matrix, strict=True)}
-        assert store.is_up_to_date()
-        return articles, chunks, vectors
-    finally:
-        store.close()
-
-
 def _same_report(ray_report: IngestReport, plain: IngestReport) -> None:
     for name in ("read", "added", "updated", "unchanged", "duplicates", "chunks", "embedded",
                  "skipped", "duplicate_pairs"):
@@ -109,13 +88,17 @@ def _same_report(ray_report: IngestReport, plain: IngestReport) -> None:
 
 
 def _same_index(ray_dir: Path, plain_dir: Path, min_cosine: float = 1.0 - 1e-6) -> None:
-    ray_articles, ray_chunks, ray_vectors = _contents(ray_dir)
-    articles, chunks, vectors = _contents(plain_dir)
-    assert ray_articles == articles  # the same articles, content and duplicate groups
-    assert ray_chunks == chunks
-    assert ray_vectors.keys() == vectors.keys()
-    cosines = [float(np.dot(ray_vectors[k], vectors[k])) for k in vectors]
-    assert min(cosines) >= min_cosine
+    ray, plain = index_contents(str(ray_dir)), index_contents(str(plain_dir))
+    store = IndexStore.open(ray_dir)
+    try:
+        assert store.is_up_to_date()
+    finally:
+        store.close()
+    result = compare(ray, plain)
+    assert result.same_articles  # the same articles, content and duplicate groups
+    assert result.same_chunks
+    assert result.same_vector_keys
+    assert result.same(min_cosine), result.cosines.min()
 
 
 @pytest.mark.slow
