@@ -251,7 +251,7 @@ class Assistant:
         factors = self.retriever.date_factors([c.hit.date for c in found], filters)
         ranked = scores if factors is None else (scores * factors).astype(scores.dtype)
         ranked = typed_order(
-            asked.text, [c.span.sentence for c in found], ranked, self.settings.typed_top, self.settings.typed_weight
+            asked, [c.span.sentence for c in found], ranked, self.settings.typed_top, self.settings.typed_weight
         )
         follow = None if support is None else _off_subject_scaled(
             ranked, found, support.naming, self.settings.off_subject_weight
@@ -270,7 +270,7 @@ class Assistant:
         if not answer.is_answer and unstated is not None:
             answer = replace(answer, unreported_years=_unreported(unstated, scores, threshold))
         answer = _with_dates(self._with_syndicated_copies(answer))
-        return _with_phrases(answer, asked.text) if self.settings.answer_phrases and answer.is_answer else answer
+        return _with_phrases(answer, asked) if self.settings.answer_phrases and answer.is_answer else answer
 
     def _passages(self, query: str, filters: Filters | None) -> list[Hit]:
         return self.retriever.ranked(query, self.settings.passages, filters)[0]
@@ -394,7 +394,7 @@ def _with_dates(answer: Answer) -> Answer:
     return replace(answer, sentences=sentences)
 
 
-def _with_phrases(answer: Answer, asked: str) -> Answer:
+def _with_phrases(answer: Answer, asked: Question) -> Answer:
     """Each quoted sentence with the words that answer ``asked`` marked, where they are clear."""
     sentences = tuple(
         replace(s, phrase=answer_phrase(asked, s.text, s.citation.start)) for s in answer.sentences

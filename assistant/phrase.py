@@ -15,13 +15,16 @@ import functools
 import logging
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from assistant.lexicon import content_terms
 from assistant.records import AnswerPhrase
 from assistant.signals import answer_type
+
+if TYPE_CHECKING:
+    from assistant.question import Question
 
 __all__ = ["ENTITY_TYPES", "answer_phrase", "phrase_kind", "typed_order"]
 
@@ -95,7 +98,7 @@ def _entities(sentence: str) -> tuple[Entity, ...]:
     return tuple((e.text, e.label_, e.start_char) for e in _nlp()(sentence).ents)
 
 
-def _fitting(sentence: str, kind: str, asked: set[str]) -> list[Entity]:
+def _fitting(sentence: str, kind: str, asked: frozenset[str]) -> list[Entity]:
     """The entities of ``sentence`` of a type that can answer ``kind`` and that the question
     (its content terms ``asked``) does not already name."""
     labels = ENTITY_TYPES[kind]
@@ -111,14 +114,14 @@ def _fitting(sentence: str, kind: str, asked: set[str]) -> list[Entity]:
     return found
 
 
-def answer_phrase(question: str, sentence: str, offset: int = 0) -> AnswerPhrase | None:
+def answer_phrase(question: Question, sentence: str, offset: int = 0) -> AnswerPhrase | None:
     """The phrase of ``sentence`` that answers ``question``, if exactly one entity of the kind it
     asks for is there and is not named by the question; offsets are ``offset`` (the sentence's start
     in its article) plus the phrase's place in the sentence."""
-    kind = phrase_kind(question)
+    kind = question.phrase_kind
     if kind is None:
         return None
-    found = _fitting(sentence, kind, set(content_terms(question)))
+    found = _fitting(sentence, kind, question.terms)
     if len({text.lower() for text, _, _ in found}) != 1:
         return None
     text, _, start = found[0]
@@ -155,15 +158,17 @@ def _trimmed(sentence: str, start: int, end: int) -> tuple[int, int]:
 _ORDERED = frozenset({"number", "time", "place"})
 
 
-def typed_order(question: str, sentences: Sequence[str], scores: np.ndarray, top: int, weight: float) -> np.ndarray:
+def typed_order(
+    question: Question, sentences: Sequence[str], scores: np.ndarray, top: int, weight: float
+) -> np.ndarray:
     """``scores`` with those of the ``top`` best sentences that hold nothing of the kind the
     question asks for (no number for "how many") scaled by ``1 - weight``: an order for the
     sentences, not their probabilities. Unchanged unless the question asks for a number, a time
     or a place."""
-    kind = phrase_kind(question)
+    kind = question.phrase_kind
     if kind not in _ORDERED or weight <= 0 or not len(scores):
         return scores
-    asked = set(content_terms(question))
+    asked = question.terms
     out = np.asarray(scores, dtype=np.float64).copy()
     for i in np.argsort(-out, kind="stable")[:top]:
         if not _fitting(sentences[i], kind, asked):

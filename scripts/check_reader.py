@@ -32,6 +32,7 @@ from train_reader import answer_at  # noqa: E402
 from train_scorer import load_trecqa, trec_metrics  # noqa: E402
 
 from assistant.phrase import answer_phrase, typed_order  # noqa: E402
+from assistant.question import Question  # noqa: E402
 from assistant.reader import Reader, reread  # noqa: E402
 from assistant.score import SentenceScorer  # noqa: E402
 from eval.metrics import normalize_answer  # noqa: E402
@@ -43,7 +44,7 @@ def _phrases(groups: Sequence[dict], scores: Sequence[np.ndarray]) -> str:  # ty
     marked = exact = in_answer = exact_in_answer = 0
     for g, s in zip(groups, scores, strict=True):
         best = int(np.argmax(s)) if len(s) else -1
-        phrase = answer_phrase(g["question"], g["sentences"][best]) if len(s) else None
+        phrase = answer_phrase(Question.of(g["question"]), g["sentences"][best]) if len(s) else None
         if phrase is not None:
             right = normalize_answer(phrase.text) in {normalize_answer(a) for a in g["answers"]}
             marked += 1
@@ -86,7 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     at1, at3 = answer_at(labels, scored, 1), answer_at(labels, scored, 3)
     print(f"  scorer alone: answer@1 {at1:.3f}  answer@3 {at3:.3f}  {_phrases(groups, scored)}")
     for weight in args.typed:
-        typed = [typed_order(g["question"], g["sentences"], s, 8, weight) for g, s in zip(groups, scored, strict=True)]
+        typed = [typed_order(Question.of(g["question"]), g["sentences"], s, 8, weight)
+                 for g, s in zip(groups, scored, strict=True)]
         at1, at3 = answer_at(labels, typed, 1), answer_at(labels, typed, 3)
         print(f"  scorer, typed {weight}: answer@1 {at1:.3f}  answer@3 {at3:.3f}  {_phrases(groups, typed)}")
     for n in tops:
