@@ -270,7 +270,9 @@ class Assistant:
         if not answer.is_answer and unstated is not None:
             answer = replace(answer, unreported_years=_unreported(unstated, scores, threshold))
         answer = _with_dates(self._with_syndicated_copies(answer))
-        return _with_phrases(answer, asked) if self.settings.answer_phrases and answer.is_answer else answer
+        if not (self.settings.answer_phrases and answer.is_answer):
+            return answer
+        return _with_phrases(answer, asked, self.settings.phrase_min_confidence)
 
     def _passages(self, query: str, filters: Filters | None) -> list[Hit]:
         return self.retriever.ranked(query, self.settings.passages, filters)[0]
@@ -394,10 +396,12 @@ def _with_dates(answer: Answer) -> Answer:
     return replace(answer, sentences=sentences)
 
 
-def _with_phrases(answer: Answer, asked: Question) -> Answer:
-    """Each quoted sentence with the words that answer ``asked`` marked, where they are clear."""
+def _with_phrases(answer: Answer, asked: Question, min_score: float) -> Answer:
+    """Each quoted sentence of at least ``min_score`` with the words that answer ``asked`` marked,
+    where they are clear."""
     sentences = tuple(
-        replace(s, phrase=answer_phrase(asked, s.text, s.citation.start)) for s in answer.sentences
+        replace(s, phrase=answer_phrase(asked, s.text, s.citation.start)) if s.score >= min_score else s
+        for s in answer.sentences
     )
     return replace(answer, sentences=sentences)
 

@@ -34,17 +34,24 @@ from train_scorer import load_trecqa, trec_metrics  # noqa: E402
 from assistant.phrase import answer_phrase, typed_order  # noqa: E402
 from assistant.question import Question  # noqa: E402
 from assistant.reader import Reader, reread  # noqa: E402
+from assistant.records import AskSettings  # noqa: E402
 from assistant.score import SentenceScorer  # noqa: E402
 from eval.metrics import normalize_answer  # noqa: E402
 
 
-def _phrases(groups: Sequence[dict], scores: Sequence[np.ndarray]) -> str:  # type: ignore[type-arg]
-    """The answer phrase marked in each question's best sentence: the share marked, the share that
-    is an answer string (exact match after normalising), and that share among the marked."""
+def _phrases(
+    groups: Sequence[dict], scores: Sequence[np.ndarray], probabilities: Sequence[np.ndarray]  # type: ignore[type-arg]
+) -> str:
+    """The answer phrase marked in each question's best sentence (by ``scores``), where its
+    probability reaches ``AskSettings.phrase_min_confidence``, as the assistant marks it: the share
+    marked, the share that is an answer string (exact match after normalising), and that share
+    among the marked."""
+    floor = AskSettings().phrase_min_confidence
     marked = exact = in_answer = exact_in_answer = 0
-    for g, s in zip(groups, scores, strict=True):
+    for g, s, p in zip(groups, scores, probabilities, strict=True):
         best = int(np.argmax(s)) if len(s) else -1
-        phrase = answer_phrase(Question.of(g["question"]), g["sentences"][best]) if len(s) else None
+        sure = len(s) and p[best] >= floor
+        phrase = answer_phrase(Question.of(g["question"]), g["sentences"][best]) if sure else None
         if phrase is not None:
             right = normalize_answer(phrase.text) in {normalize_answer(a) for a in g["answers"]}
             marked += 1
@@ -85,12 +92,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"RealtimeQA {args.year}: {len(groups)} questions; an answer among the candidates for "
           f"{np.mean([lab.any() for lab in labels]):.3f}")
     at1, at3 = answer_at(labels, scored, 1), answer_at(labels, scored, 3)
-    print(f"  scorer alone: answer@1 {at1:.3f}  answer@3 {at3:.3f}  {_phrases(groups, scored)}")
+    print(f"  scorer alone: answer@1 {at1:.3f}  answer@3 {at3:.3f}  {_phrases(groups, scored, scored)}")
     for weight in args.typed:
         typed = [typed_order(Question.of(g["question"]), g["sentences"], s, 8, weight)
                  for g, s in zip(groups, scored, strict=True)]
         at1, at3 = answer_at(labels, typed, 1), answer_at(labels, typed, 3)
-        print(f"  scorer, typed {weight}: answer@1 {at1:.3f}  answer@3 {at3:.3f}  {_phrases(groups, typed)}")
+        print(f"  scorer, typed {weight}: answer@1 {at1:.3f}  answer@3 {at3:.3f}  {_phrases(groups, typed, scored)}")
     for n in tops:
         assert reader is not None
         read = [reread(reader, g["question"], g["sentences"], g["titles"], s.astype(np.float64), n)

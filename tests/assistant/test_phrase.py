@@ -90,3 +90,20 @@ def test_the_kind_asked_for_orders_the_best_sentences_first() -> None:
     assert np.array_equal(typed_order(question, sentences, scores, top=1, weight=0.5)[1:], scores[1:])
     why = Question.of("Why did the building collapse?")
     assert np.array_equal(typed_order(why, sentences, scores, top=8, weight=0.5), scores)
+
+
+def test_only_a_confident_sentence_has_its_phrase_marked() -> None:
+    from assistant.api import _with_phrases
+    from assistant.records import Answer, AnswerSentence, Citation
+
+    def quoted(text: str, score: float) -> AnswerSentence:
+        return AnswerSentence(text, Citation("a1", "T", "S", "2021-01-01", None, text, 100, 100 + len(text)), score)
+
+    sure, unsure = "A total of 39 are confirmed dead.", "Officials said three people died."
+    answer = Answer("q", "q", (quoted(sure, 0.6), quoted(unsure, 0.2)), 0.6, True, ())
+    marked = _with_phrases(answer, Question.of("How many people died in the collapse?"), 0.35)
+    assert marked.sentences[0].phrase is not None and marked.sentences[0].phrase.text == "39"
+    assert marked.sentences[0].phrase.start == 100 + sure.index("39")
+    assert marked.sentences[1].phrase is None
+    every = _with_phrases(answer, Question.of("How many people died in the collapse?"), 0.0)
+    assert every.sentences[1].phrase is not None and every.sentences[1].phrase.text == "three"
