@@ -92,6 +92,10 @@ def _nlp() -> Any:
 
 Entity = tuple[str, str, int]  # text, spaCy label, start in the sentence
 
+# A number joined to a unit of time by a hyphen, which spaCy reads as a date ("20-year"); an age
+# ("20-year-old") is not one of them.
+_DESCRIBING = re.compile(r"^[\w.,]+-(?:second|minute|hour|day|week|month|year|decade|century)$", re.I)
+
 
 @functools.lru_cache(maxsize=20_000)
 def _entities(sentence: str) -> tuple[Entity, ...]:
@@ -108,6 +112,8 @@ def _fitting(sentence: str, kind: str, asked: frozenset[str]) -> list[Entity]:
             continue
         if label == "CARDINAL" and sentence[start + len(text) : start + len(text) + 1] == "-":
             continue  # "the ten-storey building": a number that describes, not one that counts
+        if _DESCRIBING.match(text):
+            continue  # "her 20-year tenure", "a five-day trip": a length that describes, not a date
         terms = content_terms(text)
         if terms and not all(t in asked for t in terms):  # not the question's own subject, not only function words
             found.append((text, label, start))

@@ -392,7 +392,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--synthetic", type=int, default=2500, help="synthetic questions to make (the shipped reader: 2500)")
+    parser.add_argument("--synthetic", type=int, default=2500,
+                        help="synthetic questions to make (the shipped reader: 2500)")
     parser.add_argument("--seed", type=int, default=13)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")

@@ -107,3 +107,10 @@ def test_only_a_confident_sentence_has_its_phrase_marked() -> None:
     assert marked.sentences[1].phrase is None
     every = _with_phrases(answer, Question.of("How many people died in the collapse?"), 0.0)
     assert every.sentences[1].phrase is not None and every.sentences[1].phrase.text == "three"
+
+
+def test_a_length_that_describes_is_no_date() -> None:
+    when = Question.of("When did Pelosi become Speaker?")
+    assert answer_phrase(when, "Pelosi ends her 20-year tenure as party leader.") is None
+    marked = answer_phrase(when, "Pelosi became Speaker in 2007, ending a 12-year Republican majority.")
+    assert marked is not None and marked.text == "2007"
