@@ -22,7 +22,7 @@ __all__ = ["compose", "main"]
 
 YEARS = ("2022", "2023")
 QUESTION_KEYS = ("n", "recall@1", "recall@5", "recall@10", "text_recall@1", "text_recall@5", "text_recall@10",
-                 "mrr", "ndcg@10", "answer@1", "answer@3",
+                 "mrr", "ndcg@10", "answer@1", "answer@3", "phrase_marked", "phrase_exact", "phrase_precision",
                  "citation_validity", "abstain_rate", "abstain_unknown_names_rate", "abstain_unknown_words_rate",
                  "abstain_uncovered_rate", "abstain_unreported_years_rate", "latency_p50_ms", "latency_p95_ms")
 CONVERSATION_KEYS = ("n", "recall@5", "answer@1", "answer@3", "answer@1_turn1", "answer@1_followup",
