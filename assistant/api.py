@@ -234,10 +234,16 @@ class Assistant:
             return Answer(question, query, (), 0.0, False, tuple(hits), unknown, missing)
         found = candidates(hits)
         scores = self._score(query, found, hits)
+        confidences = None
         if query != asked.text:
             # A follow-up: the context found the passages, but the sentence must answer what was
-            # asked now, so the new question's own words count as much again.
+            # asked now, so the new question's own words count as much again in the order. Its
+            # own words alone ("How old is he?") say too little to be sure of any sentence: the
+            # confidence may be the one read with the context.
+            in_context = scores
             scores = 0.5 * scores + 0.5 * self._score(asked.text, found, hits)
+            if self.settings.followup_context_confidence:
+                confidences = np.maximum(in_context, scores)
         scores = self._read(query, found, scores)
         if self.settings.rerank and hits:
             hits = _rerank(hits, found, scores, len(hits))
@@ -250,6 +256,8 @@ class Assistant:
         # from articles on the question's subject.
         factors = self.retriever.date_factors([c.hit.date for c in found], filters)
         ranked = scores if factors is None else (scores * factors).astype(scores.dtype)
+        if confidences is not None:
+            scores = confidences.astype(scores.dtype)
         ranked = typed_order(
             asked, [c.span.sentence for c in found], ranked, self.settings.typed_top, self.settings.typed_weight
         )

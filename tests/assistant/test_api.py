@@ -316,3 +316,33 @@ def test_a_follow_up_can_be_asked_on_its_own(small_assistant: Assistant) -> None
     assert alone.follow_up_to is None and alone.query == "When will it reopen?"
     forced = small_assistant.ask("Which team won the basketball championship?", chat, follow_up=True)
     assert forced.follow_up_to == "When will it reopen?" and forced.query != forced.question
+
+
+def test_a_follow_ups_confidence_is_read_with_its_context(tmp_path: Path) -> None:
+    from assistant.records import AskSettings
+    from tests.assistant.conftest import OverlapScorer
+
+    embedder = _indexed(tmp_path, [
+        {"id": "f", "title": "British geologist sentenced in Iraq", "date": "2022-06-06", "source": "Wire",
+         "text": "Jim Fitton, a retired British geologist, was sentenced in Iraq on Monday for taking shards "
+                 "from a site. His family said Fitton is 66 and in poor health."},
+        {"id": "o", "title": "Weather", "date": "2022-06-06", "source": "Wire",
+         "text": "It rained in Leeds on Monday. The old bridge held."},
+    ])
+
+    def follow_up(in_context: bool):  # type: ignore[no-untyped-def]
+        settings = AskSettings(min_confidence=0.5, followup_context_confidence=in_context)
+        qa = Assistant.load(tmp_path / "ix", settings, embedder=embedder, scorer=OverlapScorer())
+        try:
+            chat = Conversation()
+            assert qa.ask("Which British geologist was sentenced in Iraq?", chat).is_answer
+            return qa.ask("How old is he?", chat)
+        finally:
+            qa.close()
+
+    mean, read = follow_up(False), follow_up(True)
+    assert "Fitton" in read.query  # the context is in what was searched
+    # "How old is he?" alone matches nothing of the story: the mean of the two readings is unsure
+    assert not mean.is_answer and mean.confidence < 0.5
+    assert read.is_answer and read.confidence > mean.confidence
+    assert read.sentences[0].citation.article_id == "f"
