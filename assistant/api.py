@@ -239,10 +239,11 @@ class Assistant:
             # A follow-up: the context found the passages, but the sentence must answer what was
             # asked now, so the new question's own words count as much again in the order. Its
             # own words alone ("How old is he?") say too little to be sure of any sentence: the
-            # confidence may be the one read with the context.
+            # confidence may be the one read with the context. The reader reads the question with
+            # its context: where it rereads, its probability is the confidence.
             in_context = scores
             scores = 0.5 * scores + 0.5 * self._score(asked.text, found, hits)
-            if self.settings.followup_context_confidence:
+            if self.settings.followup_context_confidence and not self._reads:
                 confidences = np.maximum(in_context, scores)
         scores = self._read(query, found, scores)
         if self.settings.rerank and hits:
@@ -317,9 +318,14 @@ class Assistant:
         passage = [1.0 / (1.0 + rank_of.get(c.hit.chunk_id, len(hits))) for c in found]
         return self.scorer.score(query, [c.span.sentence for c in found], passage_scores=passage)
 
+    @property
+    def _reads(self) -> bool:
+        """Whether the reader rereads the scorer's best sentences."""
+        return self.reader is not None and self.settings.reader
+
     def _read(self, query: str, found: Sequence, scores: np.ndarray) -> np.ndarray:  # type: ignore[type-arg]
         """``scores`` with the scorer's best sentences rescored by the reader (:func:`reread`)."""
-        if self.reader is None or not self.settings.reader or not len(found):
+        if self.reader is None or not self._reads or not len(found):
             return scores
         sentences, titles = [c.span.sentence for c in found], [c.hit.title for c in found]
         return reread(self.reader, query, sentences, titles, scores, self.settings.read_sentences).astype(np.float32)

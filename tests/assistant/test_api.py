@@ -1,6 +1,9 @@
 import json
 from pathlib import Path
 
+import numpy as np
+import pytest
+
 from assistant.api import Assistant
 from assistant.chat import Conversation
 from assistant.question import Question
@@ -318,27 +321,33 @@ def test_a_follow_up_can_be_asked_on_its_own(small_assistant: Assistant) -> None
     assert forced.follow_up_to == "When will it reopen?" and forced.query != forced.question
 
 
+_FITTON = [
+    {"id": "f", "title": "British geologist sentenced in Iraq", "date": "2022-06-06", "source": "Wire",
+     "text": "Jim Fitton, a retired British geologist, was sentenced in Iraq on Monday for taking shards "
+             "from a site. His family said Fitton is 66 and in poor health."},
+    {"id": "o", "title": "Weather", "date": "2022-06-06", "source": "Wire",
+     "text": "It rained in Leeds on Monday. The old bridge held."},
+]
+
+
+def _follow_up(qa: Assistant):  # type: ignore[no-untyped-def]
+    try:
+        chat = Conversation()
+        assert qa.ask("Which British geologist was sentenced in Iraq?", chat).is_answer
+        return qa.ask("How old is he?", chat)
+    finally:
+        qa.close()
+
+
 def test_a_follow_ups_confidence_is_read_with_its_context(tmp_path: Path) -> None:
     from assistant.records import AskSettings
     from tests.assistant.conftest import OverlapScorer
 
-    embedder = _indexed(tmp_path, [
-        {"id": "f", "title": "British geologist sentenced in Iraq", "date": "2022-06-06", "source": "Wire",
-         "text": "Jim Fitton, a retired British geologist, was sentenced in Iraq on Monday for taking shards "
-                 "from a site. His family said Fitton is 66 and in poor health."},
-        {"id": "o", "title": "Weather", "date": "2022-06-06", "source": "Wire",
-         "text": "It rained in Leeds on Monday. The old bridge held."},
-    ])
+    embedder = _indexed(tmp_path, _FITTON)
 
     def follow_up(in_context: bool):  # type: ignore[no-untyped-def]
         settings = AskSettings(min_confidence=0.5, followup_context_confidence=in_context)
-        qa = Assistant.load(tmp_path / "ix", settings, embedder=embedder, scorer=OverlapScorer())
-        try:
-            chat = Conversation()
-            assert qa.ask("Which British geologist was sentenced in Iraq?", chat).is_answer
-            return qa.ask("How old is he?", chat)
-        finally:
-            qa.close()
+        return _follow_up(Assistant.load(tmp_path / "ix", settings, embedder=embedder, scorer=OverlapScorer()))
 
     mean, read = follow_up(False), follow_up(True)
     assert "Fitton" in read.query  # the context is in what was searched
@@ -346,3 +355,16 @@ def test_a_follow_ups_confidence_is_read_with_its_context(tmp_path: Path) -> Non
     assert not mean.is_answer and mean.confidence < 0.5
     assert read.is_answer and read.confidence > mean.confidence
     assert read.sentences[0].citation.article_id == "f"
+
+
+def test_where_the_reader_rereads_a_follow_up_its_probability_is_the_confidence(tmp_path: Path) -> None:
+    from assistant.records import AskSettings
+    from tests.assistant.conftest import LengthReader, OverlapScorer
+
+    embedder = _indexed(tmp_path, _FITTON)
+    settings = AskSettings(min_confidence=0.0, reader=True, followup_context_confidence=True)
+    qa = Assistant.load(tmp_path / "ix", settings, embedder=embedder, scorer=OverlapScorer(),
+                        reader=LengthReader(top_n=50))
+    answer = _follow_up(qa)
+    best = answer.sentences[0]
+    assert answer.confidence == best.score == pytest.approx(1 / (1 + np.exp(-(len(best.text) / 10.0 - 2.0))))

@@ -29,25 +29,17 @@ def test_combination_is_a_logistic_of_both_logits() -> None:
     assert np.isfinite(comb.probability(np.zeros(2), np.array([0.0, 1.0]))).all()
 
 
-class _LengthReader(R.Reader):
-    """Reads longer sentences as better answers: a stand-in with no model."""
-
-    def __init__(self, top_n: int) -> None:
-        super().__init__(run=None, tokenizer=None, combination=R.Combination((1.0, 0.0), 0.0), top_n=top_n)
-
-    def logits(self, question: str, sentences, titles) -> np.ndarray:  # type: ignore[no-untyped-def]
-        return np.array([len(s) / 10.0 - 2.0 for s in sentences])
-
-
 def test_reread_replaces_the_best_n_and_keeps_the_rest_below_them() -> None:
+    from tests.assistant.conftest import LengthReader
+
     sentences = ["a" * 5, "b" * 40, "c" * 20, "d" * 30]
     scores = np.array([0.9, 0.8, 0.1, 0.05])
-    out = R.reread(_LengthReader(top_n=2), "q", sentences, [None] * 4, scores)
+    out = R.reread(LengthReader(top_n=2), "q", sentences, [None] * 4, scores)
     # the scorer's best two are reread: the longer one now comes first
     assert out[1] > out[0] and out[0] == pytest.approx(1 / (1 + np.exp(-(0.5 - 2.0))))
     # the others keep their order, under the lowest reread score
     assert out[2] > out[3] and max(out[2], out[3]) < min(out[0], out[1])
-    assert R.reread(_LengthReader(top_n=2), "q", [], [], np.zeros(0)).shape == (0,)
+    assert R.reread(LengthReader(top_n=2), "q", [], [], np.zeros(0)).shape == (0,)
 
 
 @pytest.fixture()
