@@ -279,7 +279,7 @@ class AskSettings:
     # For the coverage checks, an article mentions a question's word when it holds a word whose
     # vector in the packaged model's word-piece table has at least this cosine with it ("aircraft"
     # for "plane", "dead" for "died"; assistant/synonyms.py). 0 turns synonyms off. Measured with
-    # scripts/measure_rules.py (variants "default" and "synonyms 0.45"): on the demo's user-worded
+    # scripts/measure_rules.py (variants "no synonyms" and "default"): on the demo's user-worded
     # questions abstained 0.358 -> 0.321 and answer@3 0.453 -> 0.491, unanswerable declined 0.906
     # either way; on RealtimeQA 2022 abstained 0.067 -> 0.057, answer@3 0.651 -> 0.659, and 3 more
     # of the 127 unanswerable questions answered (declined 0.921 -> 0.898).

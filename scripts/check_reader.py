@@ -40,7 +40,8 @@ from eval.metrics import normalize_answer  # noqa: E402
 
 
 def _phrases(
-    groups: Sequence[dict], scores: Sequence[np.ndarray], probabilities: Sequence[np.ndarray]  # type: ignore[type-arg]
+    groups: Sequence[dict], questions: Sequence[Question],  # type: ignore[type-arg]
+    scores: Sequence[np.ndarray], probabilities: Sequence[np.ndarray],
 ) -> str:
     """The answer phrase marked in each question's best sentence (by ``scores``), where its
     probability reaches ``AskSettings.phrase_min_confidence``, as the assistant marks it: the share
@@ -48,10 +49,10 @@ def _phrases(
     among the marked."""
     floor = AskSettings().phrase_min_confidence
     marked = exact = in_answer = exact_in_answer = 0
-    for g, s, p in zip(groups, scores, probabilities, strict=True):
+    for g, q, s, p in zip(groups, questions, scores, probabilities, strict=True):
         best = int(np.argmax(s)) if len(s) else -1
         sure = len(s) and p[best] >= floor
-        phrase = answer_phrase(Question.of(g["question"]), g["sentences"][best]) if sure else None
+        phrase = answer_phrase(q, g["sentences"][best]) if sure else None
         if phrase is not None:
             right = normalize_answer(phrase.text) in {normalize_answer(a) for a in g["answers"]}
             marked += 1
@@ -87,17 +88,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         groups = [g for g in groups if held_out(g["id"])]
     groups = groups[: args.limit]
     labels = [np.array(g["labels"]) for g in groups]
+    questions = [Question.of(g["question"]) for g in groups]
     scored = [scorer.score(g["question"], g["sentences"], passage_scores=[1 / (1 + r) for r in g["ranks"]])
               for g in groups]
     print(f"RealtimeQA {args.year}: {len(groups)} questions; an answer among the candidates for "
           f"{np.mean([lab.any() for lab in labels]):.3f}")
     at1, at3 = answer_at(labels, scored, 1), answer_at(labels, scored, 3)
-    print(f"  scorer alone: answer@1 {at1:.3f}  answer@3 {at3:.3f}  {_phrases(groups, scored, scored)}")
+    print(f"  scorer alone: answer@1 {at1:.3f}  answer@3 {at3:.3f}  {_phrases(groups, questions, scored, scored)}")
     for weight in args.typed:
-        typed = [typed_order(Question.of(g["question"]), g["sentences"], s, 8, weight)
-                 for g, s in zip(groups, scored, strict=True)]
+        typed = [typed_order(q, g["sentences"], s, 8, weight)
+                 for g, q, s in zip(groups, questions, scored, strict=True)]
         at1, at3 = answer_at(labels, typed, 1), answer_at(labels, typed, 3)
-        print(f"  scorer, typed {weight}: answer@1 {at1:.3f}  answer@3 {at3:.3f}  {_phrases(groups, typed, scored)}")
+        phrases = _phrases(groups, questions, typed, scored)
+        print(f"  scorer, typed {weight}: answer@1 {at1:.3f}  answer@3 {at3:.3f}  {phrases}")
     for n in tops:
         assert reader is not None
         read = [reread(reader, g["question"], g["sentences"], g["titles"], s.astype(np.float64), n)

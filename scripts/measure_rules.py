@@ -60,6 +60,7 @@ VARIANTS: dict[str, dict[str, object]] = {
         "synonym_threshold": 0.45, "kind_words_count": False, "uncovered_min_confidence": 0.2},
     "off-subject best": {"off_subject_best": True},
     "follow-ups: the mean's confidence": {"followup_context_confidence": False},
+    "no synonyms": {"synonym_threshold": 0.0},
     "synonyms 0.45, off-subject best": {"synonym_threshold": 0.45, "off_subject_best": True},
     "synonyms 0.45, uncovered 0.2, typed 0.5, off-subject best": {
         "synonym_threshold": 0.45, "uncovered_min_confidence": 0.2, "typed_weight": 0.5, "off_subject_best": True},
