@@ -42,11 +42,12 @@ class Comparison:
     same_vector_keys: bool
     cosines: np.ndarray
 
+    def vectors_within(self, min_cosine: float) -> bool:
+        """Both hold vectors for the same chunks, each pair at a cosine of ``min_cosine`` or more."""
+        return self.same_vector_keys and bool(len(self.cosines)) and float(self.cosines.min()) >= min_cosine
+
     def same(self, min_cosine: float) -> bool:
-        return (
-            self.same_articles and self.same_chunks and self.same_vector_keys
-            and bool(len(self.cosines)) and float(self.cosines.min()) >= min_cosine
-        )
+        return self.same_articles and self.same_chunks and self.vectors_within(min_cosine)
 
 
 def index_contents(index_dir: str | Path) -> IndexContents:

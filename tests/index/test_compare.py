@@ -48,3 +48,4 @@ def test_an_edited_article_and_a_copy_are_told_apart(tmp_path: Path, rows: list[
     copied = compare(plain, index_contents(_ingest(tmp_path, "copied", [*rows, {**rows[0], "id": "again"}])))
     assert not copied.same_articles  # one more article, a duplicate of the first
     assert copied.same_chunks  # a duplicate adds no chunks
+    assert copied.vectors_within(0.9999) and not copied.same(0.9999)
