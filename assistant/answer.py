@@ -30,10 +30,17 @@ __all__ = [
 
 
 class SentenceScoring(Protocol):
-    """Scores candidate sentences for a question: shape ``(len(sentences),)``, in [0, 1], higher is better."""
+    """Scores candidate sentences for a question: shape ``(len(sentences),)``, in [0, 1], higher is
+    better. ``passage_scores`` and ``titles`` (one per sentence: its passage's retrieval score, its
+    article's title) are context a scorer may read or ignore."""
 
     def score(
-        self, question: str, sentences: Sequence[str], *, passage_scores: Sequence[float] | None = None
+        self,
+        question: str,
+        sentences: Sequence[str],
+        *,
+        passage_scores: Sequence[float] | None = None,
+        titles: Sequence[str] | None = None,
     ) -> np.ndarray: ...
 
 

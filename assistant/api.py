@@ -316,7 +316,8 @@ class Assistant:
             return np.zeros(0, dtype=np.float32)
         rank_of = {h.chunk_id: r for r, h in enumerate(hits)}
         passage = [1.0 / (1.0 + rank_of.get(c.hit.chunk_id, len(hits))) for c in found]
-        return self.scorer.score(query, [c.span.sentence for c in found], passage_scores=passage)
+        sentences, titles = [c.span.sentence for c in found], [c.hit.title or "" for c in found]
+        return self.scorer.score(query, sentences, passage_scores=passage, titles=titles)
 
     @property
     def _reads(self) -> bool:

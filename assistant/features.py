@@ -1,17 +1,19 @@
 """Features of each (question, candidate sentence) pair, pure functions of their inputs: lexical
-ones that need no embedding (BM25 and IDF-weighted overlap within the candidate set, how tightly the
+ones that need no embedding (BM25 and IDF-weighted overlap within the candidate set, the same with a
+sentence's article title read beside it and a word's synonyms counting, how tightly the
 matches cluster, what the sentence adds matched against the expected answer type, redundancy across
 candidates, length), the bi-encoder cosine's, and the passage retrieval score's."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from assistant.lexicon import bigrams, bm25_scores, content_terms
+from assistant.lexicon import STOPWORDS, bigrams, bm25_scores, content_terms, stem_word, tokenize
 from assistant.signals import SentenceSignals, answer_type, sentence_signals
+from assistant.synonyms import neighbours
 
 __all__ = [
     "DENSE_FEATURE_NAMES",
@@ -51,6 +53,7 @@ LEXICAL_FEATURE_NAMES: tuple[str, ...] = (
     "support",
     "support_typed",
     "support_freq",
+    "cover_title",
 )
 DENSE_FEATURE_NAMES: tuple[str, ...] = ("cos", "cos_gap", "cos_z", "cos_rr")
 FEATURE_NAMES: tuple[str, ...] = LEXICAL_FEATURE_NAMES + DENSE_FEATURE_NAMES
@@ -69,11 +72,25 @@ def _zscore(values: np.ndarray) -> np.ndarray:
     return (values - values.mean()) / (values.std() + 1e-6)
 
 
-def lexical_features(question: str, sentences: Sequence[str]) -> np.ndarray:
+Synonyms = Callable[[str], Sequence[str]]
+
+
+def lexical_features(
+    question: str,
+    sentences: Sequence[str],
+    titles: Sequence[str] | None = None,
+    synonyms: Synonyms | None = neighbours,
+) -> np.ndarray:
     """Features that need no embedding, shape ``(len(sentences), len(LEXICAL_FEATURE_NAMES))``.
 
     Set-relative features (BM25, IDF, gaps to the best) take the candidate set as the collection,
     so they mean the same whatever the corpus: score the whole candidate set in one call.
+
+    ``titles`` (one per sentence: its article's title) are read beside the sentence for
+    ``cover_title``: an answer seldom repeats the subject its article's title names ("A total of 39
+    are confirmed dead" under "Magnitogorsk apartment building collapse"). Without them that feature
+    reads the sentence alone. ``synonyms`` gives the words that stand for a question word there
+    ("dead" for "died"); None counts the words themselves only.
     """
     n = len(sentences)
     out = np.zeros((n, len(LEXICAL_FEATURE_NAMES)), dtype=np.float64)
@@ -122,6 +139,56 @@ def lexical_features(question: str, sentences: Sequence[str]) -> np.ndarray:
     out[:, 2] = _zscore(bm)
     out[:, 4] = out[:, 3] - out[:, 3].max()
     out[:, 22:25] = _support(signals, out[:, 3], kind)
+    out[:, 25] = _title_cover(question, q_set, idf, docs, titles, synonyms)
+    return out
+
+
+def _alternates(question: str, q_set: frozenset[str], synonyms: Synonyms | None) -> dict[str, frozenset[str]]:
+    """Each question term (stemmed) with the stems of the words that stand for it, itself included."""
+    stem = stem_word()
+    out = {t: {t} for t in q_set}
+    if synonyms is None:
+        return {t: frozenset(v) for t, v in out.items()}
+    for word in tokenize(question):
+        word = word.partition("'")[0]
+        if word in STOPWORDS or not word.isalpha():
+            continue
+        term = stem(word)
+        if term in out:
+            out[term].update(stem(w) for w in synonyms(word) if w not in STOPWORDS)
+    return {t: frozenset(v) for t, v in out.items()}
+
+
+def _title_cover(
+    question: str,
+    q_set: frozenset[str],
+    idf: dict[str, float],
+    docs: Sequence[Sequence[str]],
+    titles: Sequence[str] | None,
+    synonyms: Synonyms | None,
+) -> np.ndarray:
+    """Shape ``(n,)``: the IDF-weighted share of the question's terms that the sentence and its
+    article's title hold together, a term counting where one of its synonyms stands for it.
+
+    Only in context: alone, a synonym in a sentence that lacks the question's own word is weak
+    evidence on quiz questions that reuse the articles' words, and a model trained on them weighs
+    it against the sentence (tried as a feature of its own: it was given a negative weight)."""
+    out = np.zeros(len(docs))
+    if not q_set:
+        return out
+    if titles is not None and len(titles) != len(docs):
+        raise ValueError(f"titles has {len(titles)} values for {len(docs)} sentences; give one per sentence.")
+    alternates = _alternates(question, q_set, synonyms)
+    total = sum(idf.values()) or 1.0
+    title_terms: dict[str, frozenset[str]] = {}
+    for i, d in enumerate(docs):
+        held = set(d)
+        if titles is not None:
+            title = titles[i]
+            if title not in title_terms:
+                title_terms[title] = frozenset(content_terms(title))
+            held |= title_terms[title]
+        out[i] = sum(idf[t] for t, alts in alternates.items() if not alts.isdisjoint(held)) / total
     return out
 
 
@@ -176,10 +243,12 @@ def dense_features(cosines: np.ndarray) -> np.ndarray:
     return out
 
 
-def feature_matrix(question: str, sentences: Sequence[str], cosines: np.ndarray) -> np.ndarray:
+def feature_matrix(
+    question: str, sentences: Sequence[str], cosines: np.ndarray, titles: Sequence[str] | None = None
+) -> np.ndarray:
     """All features of each sentence, shape ``(len(sentences), len(FEATURE_NAMES))``: the lexical
     ones then the dense ones (``cosines``: the bi-encoder cosine of each sentence with the question)."""
-    return np.hstack([lexical_features(question, sentences), dense_features(cosines)])
+    return np.hstack([lexical_features(question, sentences, titles), dense_features(cosines)])
 
 
 def passage_features(passage_scores: Sequence[float] | np.ndarray) -> np.ndarray:

@@ -101,6 +101,7 @@ class SentenceScorer:
         passage_scores: Sequence[float] | None = None,
         sentence_embeddings: np.ndarray | None = None,
         top_n: int | None = None,
+        titles: Sequence[str] | None = None,
     ) -> np.ndarray:
         """Probability that each sentence answers ``question``: shape ``(len(sentences),)`` float32
         in [0, 1], higher is better. Give the whole candidate set in one call: some features are
@@ -110,7 +111,8 @@ class SentenceScorer:
         scale, higher is better) adds passage-level evidence. ``sentence_embeddings`` (``(n, dim)``,
         L2-normalised, from the same embedder) saves embedding the sentences here. ``top_n``
         overrides how many candidates the final stage scores (the scorer's, else the weights' value
-        by default; more costs an embedding each).
+        by default; more costs an embedding each). ``titles`` (one per sentence: its article's
+        title) are read beside each sentence for how much of the question it covers in context.
         """
         n = len(sentences)
         if n == 0:
@@ -124,7 +126,7 @@ class SentenceScorer:
         k = top_n if top_n is not None else self.top_n if self.top_n is not None else self.weights.top_n
         if k < 1:
             raise ValueError("top_n must be at least 1.")
-        lexical = lexical_features(question, sentences)
+        lexical = lexical_features(question, sentences, titles)
         extra = None if passage_scores is None else passage_features(passage_scores)
 
         def cosines_of(top: np.ndarray) -> np.ndarray:

@@ -71,6 +71,10 @@ _PHRASE_STOP = frozenset(
     left won lost made took gave got saw held set put ran went came became began kept sold bought paid told said
     found met led fell rose spent sent brought eaten given taken seen known shown done gone born written chosen
     driven broken stolen sworn thrown grown drawn beaten hidden risen fallen
+    fought caught taught sought thought struck stood flew drew grew knew threw wrote rode drove chose broke
+    spoke stole froze wore swore tore shook ate hit hurt cut shot quit fled bled fed sped meant lent built
+    dealt felt slept swept wept lit sat won dug hung stuck swung sang rang sank drank swam ran came overcame
+    forgave laid bound wound
     """.split()
 )
 _DETERMINERS = frozenset("the a an his her its their this that".split())

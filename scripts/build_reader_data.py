@@ -168,7 +168,7 @@ def realtimeqa_pairs(data: Path, rng: random.Random) -> tuple[list[Pair], list[d
         chosen = negatives[:HARD_NEGATIVES]
         rest = negatives[HARD_NEGATIVES:]
         chosen += rng.sample(rest, min(RANDOM_NEGATIVES, len(rest)))
-        ranked = scorer.score(g["question"], sents, passage_scores=[1 / (1 + r) for r in g["ranks"]])
+        ranked = scorer.score(g["question"], sents, passage_scores=[1 / (1 + r) for r in g["ranks"]], titles=titles)
         taken = set(chosen)
         chosen += [int(i) for i in np.argsort(-ranked, kind="stable") if not labels[i] and int(i) not in taken][
             :SCORER_NEGATIVES

@@ -89,8 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     groups = groups[: args.limit]
     labels = [np.array(g["labels"]) for g in groups]
     questions = [Question.of(g["question"]) for g in groups]
-    scored = [scorer.score(g["question"], g["sentences"], passage_scores=[1 / (1 + r) for r in g["ranks"]])
-              for g in groups]
+    scored = [scorer.score(g["question"], g["sentences"], passage_scores=[1 / (1 + r) for r in g["ranks"]],
+                           titles=g["titles"]) for g in groups]
     print(f"RealtimeQA {args.year}: {len(groups)} questions; an answer among the candidates for "
           f"{np.mean([lab.any() for lab in labels]):.3f}")
     at1, at3 = answer_at(labels, scored, 1), answer_at(labels, scored, 3)

@@ -154,7 +154,7 @@ def shipped_top(valid: Sequence[dict[str, Any]], top_n: int) -> list[dict[str, A
     out = []
     for v in valid:
         passage = [1.0 / (1.0 + r) for r in v["ranks"]]
-        scores = scorer.score(v["question"], v["sentences"], passage_scores=passage)
+        scores = scorer.score(v["question"], v["sentences"], passage_scores=passage, titles=v["titles"])
         top = np.argsort(-scores, kind="stable")[:top_n]
         out.append({
             "id": v["id"], "question": v["question"],

@@ -67,7 +67,8 @@ class Group:
     """One question with its candidate sentences. ``labels[i]`` is 1 when sentence i answers it.
 
     ``passage_scores`` is the retrieval score of the article each sentence came from (RealtimeQA) or
-    None (TrecQA has no retrieval). ``positions`` is each sentence's index in its article.
+    None (TrecQA has no retrieval). ``positions`` is each sentence's index in its article, ``titles``
+    the title of its article (None for TrecQA).
     """
 
     qid: str
@@ -78,6 +79,7 @@ class Group:
     passage_scores: np.ndarray | None = None
     positions: np.ndarray | None = None
     article_ranks: np.ndarray | None = None
+    titles: tuple[str, ...] | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -208,6 +210,7 @@ def build_realtimeqa(data: Path, year: int, cache: Path) -> list[Group]:
         pscores: list[float] = []
         positions: list[int] = []
         ranks: list[int] = []
+        titles: list[str] = []
         for rank, (doc, sc) in enumerate(zip(docs[qi], art_scores[qi], strict=True)):
             doc = int(doc)
             if doc not in split_cache:
@@ -217,6 +220,7 @@ def build_realtimeqa(data: Path, year: int, cache: Path) -> list[Group]:
                 pscores.append(float(sc))
                 positions.append(pos)
                 ranks.append(rank)
+                titles.append(articles[doc].get("title") or "")
         answers = tuple(q["answers"])
         groups.append(
             Group(
@@ -228,6 +232,7 @@ def build_realtimeqa(data: Path, year: int, cache: Path) -> list[Group]:
                 passage_scores=np.array(pscores, dtype=np.float32),
                 positions=np.array(positions, dtype=np.int32),
                 article_ranks=np.array(ranks, dtype=np.int32),
+                titles=tuple(titles),
             )
         )
     cached.write_text(json.dumps([_group_to_json(g) for g in groups]))
@@ -244,6 +249,7 @@ def _group_to_json(g: Group) -> dict[str, object]:
         "passage_scores": None if g.passage_scores is None else g.passage_scores.tolist(),
         "positions": None if g.positions is None else g.positions.tolist(),
         "article_ranks": None if g.article_ranks is None else g.article_ranks.tolist(),
+        "titles": None if g.titles is None else list(g.titles),
     }
 
 
@@ -260,6 +266,7 @@ def _group_from_json(r: dict) -> Group:  # type: ignore[type-arg]
         passage_scores=arr("passage_scores", np.float32),
         positions=arr("positions", np.int32),
         article_ranks=arr("article_ranks", np.int32),
+        titles=None if r.get("titles") is None else tuple(r["titles"]),
     )
 
 
@@ -395,7 +402,7 @@ def featurise(groups: Sequence[Group], trec: bool, lexical: Sequence[np.ndarray]
         out.append(
             Featurised(
                 g,
-                F.lexical_features(g.question, g.sentences) if lexical is None else lexical[i],
+                F.lexical_features(g.question, g.sentences, g.titles) if lexical is None else lexical[i],
                 F.passage_features(1.0 / (1.0 + np.asarray(ranks, dtype=np.float64))),
                 np.full(n, np.nan),
                 trec,

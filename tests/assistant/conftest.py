@@ -21,7 +21,12 @@ class OverlapScorer:
     """A deterministic stand-in for the learned scorer: the share of question words in the sentence."""
 
     def score(
-        self, question: str, sentences: Sequence[str], *, passage_scores: Sequence[float] | None = None
+        self,
+        question: str,
+        sentences: Sequence[str],
+        *,
+        passage_scores: Sequence[float] | None = None,
+        titles: Sequence[str] | None = None,
     ) -> np.ndarray:
         q = {w for w in _WORD.findall(question.lower()) if len(w) > 2}
         out = [len(q & set(_WORD.findall(s.lower()))) / max(1, len(q)) for s in sentences]

@@ -127,6 +127,34 @@ def test_lexical_features_on_hand_cases() -> None:
     assert F.lexical_features(QUESTION, []).shape == (0, len(F.LEXICAL_FEATURE_NAMES))
 
 
+def test_the_title_and_synonyms_count_for_the_coverage_in_context() -> None:
+    question = "How many people died in the Magnitogorsk apartment building collapse?"
+    sentences = [
+        "A total of 39 are confirmed dead, officials said.",
+        "An apartment building collapsed on Monday in Magnitogorsk.",
+        "Two people died when a wall collapsed.",
+    ]
+    titles = ["Magnitogorsk apartment building collapse", "Magnitogorsk apartment building collapse", "Samos"]
+
+    def synonyms(word: str) -> tuple[str, ...]:
+        return {"died": ("dead", "killed")}.get(word, ())
+
+    def columns(x: np.ndarray) -> dict[str, np.ndarray]:
+        return {name: x[:, i] for i, name in enumerate(F.LEXICAL_FEATURE_NAMES)}
+
+    col = columns(F.lexical_features(question, sentences, titles, synonyms))
+    assert col["cover_idf"][0] == 0.0
+    # read with its title, the toll's sentence covers the place and the building, and "dead" "died"
+    assert col["cover_title"][0] > col["cover_title"][1] == pytest.approx(col["cover_idf"][1])
+    assert col["cover_title"][2] == pytest.approx(col["cover_idf"][2])  # "Samos" adds nothing
+    no_synonyms = columns(F.lexical_features(question, sentences, titles, None))
+    assert no_synonyms["cover_title"][0] == pytest.approx(no_synonyms["cover_title"][1])
+    alone = columns(F.lexical_features(question, sentences, None, None))
+    assert alone["cover_title"].tolist() == pytest.approx(alone["cover_idf"].tolist())
+    with pytest.raises(ValueError, match="titles has 1 values for 3 sentences"):
+        F.lexical_features(question, sentences, titles[:1], synonyms)
+
+
 @pytest.mark.parametrize("word", ["seventeen", "sixteen-year-old", "ninety", "35", "two"])
 def test_numbers_in_words_and_digits_are_numbers(word: str) -> None:
     question = L.content_terms("How many people died in the fire?")

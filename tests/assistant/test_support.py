@@ -71,6 +71,8 @@ def test_what_a_question_asks_for_must_stand_with_its_names(lexical: LexicalInde
         ("SpaceX launched a rocket on Wednesday. What was its destination?", ("destination",)),
         # kinds of answer, units and qualities; names; what something is called; verbs
         ("How many people died in the fire?", ()),
+        ("How many firefighters fought the flames at Notre Dame?", ("firefighters",)),
+        ("How many goals struck the post?", ("goals",)),
         ("How many people live in Ottersby Wick?", ()),
         ("What is his age?", ()),
         ("What is the name of Rishi Sunak's Brexit deal?", ()),

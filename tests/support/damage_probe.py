@@ -30,7 +30,12 @@ _WORD = re.compile(r"\w+")
 
 class OverlapScorer:
     def score(
-        self, question: str, sentences: Sequence[str], *, passage_scores: Sequence[float] | None = None
+        self,
+        question: str,
+        sentences: Sequence[str],
+        *,
+        passage_scores: Sequence[float] | None = None,
+        titles: Sequence[str] | None = None,
     ) -> np.ndarray:
         q = {w for w in _WORD.findall(question.lower()) if len(w) > 2}
         return np.asarray(
