@@ -61,6 +61,7 @@ VARIANTS: dict[str, dict[str, object]] = {
     "off-subject best": {"off_subject_best": True},
     "follow-ups: the mean's confidence": {"followup_context_confidence": False},
     "no synonyms": {"synonym_threshold": 0.0},
+    "uncovered 0.3": {"uncovered_min_confidence": 0.3},
     "synonyms 0.45, off-subject best": {"synonym_threshold": 0.45, "off_subject_best": True},
     "synonyms 0.45, uncovered 0.2, typed 0.5, off-subject best": {
         "synonym_threshold": 0.45, "uncovered_min_confidence": 0.2, "typed_weight": 0.5, "off_subject_best": True},
