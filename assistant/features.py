@@ -1,8 +1,10 @@
-"""Features of each (question, candidate sentence) pair, pure functions of their inputs: lexical
-ones that need no embedding (BM25 and IDF-weighted overlap within the candidate set, the same with a
-sentence's article title read beside it and a word's synonyms counting, how tightly the
-matches cluster, what the sentence adds matched against the expected answer type, redundancy across
-candidates, length), the bi-encoder cosine's, and the passage retrieval score's."""
+"""Features of each (question, candidate sentence) pair, functions of their inputs: lexical ones
+that need no embedding (BM25 and IDF-weighted overlap within the candidate set, the same with the
+sentence's article title read beside it and a word's synonyms counting, how tightly the matches
+cluster, what the sentence adds matched against the expected answer type, redundancy across
+candidates, length), the bi-encoder cosine's, and the passage retrieval score's. The synonyms are
+read from the packaged model's word-piece table (:mod:`assistant.synonyms`) unless the caller gives
+its own."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import numpy as np
 
 from assistant.lexicon import STOPWORDS, bigrams, bm25_scores, content_terms, stem_word, tokenize
 from assistant.signals import SentenceSignals, answer_type, sentence_signals
-from assistant.synonyms import neighbours
+from assistant.synonyms import DEFAULT_THRESHOLD, neighbours
 
 __all__ = [
     "DENSE_FEATURE_NAMES",
@@ -75,11 +77,17 @@ def _zscore(values: np.ndarray) -> np.ndarray:
 Synonyms = Callable[[str], Sequence[str]]
 
 
+def default_synonyms(word: str) -> Sequence[str]:
+    """The packaged table's neighbours of ``word`` at the default threshold, called as the coverage
+    checks call them (``threshold=`` by keyword), so that both share one cache entry a word."""
+    return neighbours(word, threshold=DEFAULT_THRESHOLD)
+
+
 def lexical_features(
     question: str,
     sentences: Sequence[str],
     titles: Sequence[str] | None = None,
-    synonyms: Synonyms | None = neighbours,
+    synonyms: Synonyms | None = default_synonyms,
 ) -> np.ndarray:
     """Features that need no embedding, shape ``(len(sentences), len(LEXICAL_FEATURE_NAMES))``.
 
@@ -168,11 +176,12 @@ def _title_cover(
     synonyms: Synonyms | None,
 ) -> np.ndarray:
     """Shape ``(n,)``: the IDF-weighted share of the question's terms that the sentence and its
-    article's title hold together, a term counting where one of its synonyms stands for it.
+    article's title hold together, a term counting where one of its synonyms stands for it. With
+    no titles (TrecQA, :meth:`assistant.api.Assistant.score_sentences`), the sentence's alone.
 
-    Only in context: alone, a synonym in a sentence that lacks the question's own word is weak
-    evidence on quiz questions that reuse the articles' words, and a model trained on them weighs
-    it against the sentence (tried as a feature of its own: it was given a negative weight)."""
+    The same share over the sentence alone, as a feature beside this one, was given a negative
+    weight by the training (on quiz questions that reuse the articles' words, a sentence that holds
+    a synonym but not the word is more often another sentence): it is not kept."""
     out = np.zeros(len(docs))
     if not q_set:
         return out

@@ -49,6 +49,7 @@ from assistant import models as M  # noqa: E402
 from assistant import score as S  # noqa: E402
 from assistant import scorer_weights as W  # noqa: E402
 from assistant import signals as G  # noqa: E402
+from assistant import synonyms as Y  # noqa: E402
 
 logger = logging.getLogger("train_scorer")
 
@@ -188,7 +189,10 @@ def build_realtimeqa(data: Path, year: int, cache: Path) -> list[Group]:
     cache.mkdir(parents=True, exist_ok=True)
     cached = cache / f"realtimeqa_{year}_groups.json"
     if cached.exists():
-        return [_group_from_json(r) for r in json.loads(cached.read_text())]
+        groups = [_group_from_json(r) for r in json.loads(cached.read_text())]
+        if all(g.titles is not None for g in groups):
+            return groups
+        logger.info("%s holds no article titles (an older cache): building it again", cached)
 
     import bm25s
     import pysbd
@@ -426,7 +430,7 @@ def featurise_all(data: Prepared, cache: Path = DEFAULT_CACHE) -> Sets:
     """Features of every group; the lexical ones are kept under ``cache`` for each version of
     version of the modules that compute them (they take minutes on a busy machine)."""
     t0 = time.time()
-    key = hashlib.sha1(b"".join(Path(m.__file__).read_bytes() for m in (L, G, F))).hexdigest()[:12]
+    key = hashlib.sha1(b"".join(Path(m.__file__).read_bytes() for m in (L, G, F, Y))).hexdigest()[:12]
     path = cache / f"lexical_{key}.npz"
     named = (
         ("trec_train", data.trec_train),

@@ -1,7 +1,8 @@
 """The sentence scorer: features on hand cases, answer types, the weights file, the two stages.
 
-No real model: a hashed bag-of-words embedder stands in for the bi-encoder, and weights are built
-by hand (or read from the packaged file, when it is there, only to check that it loads).
+No real bi-encoder: a hashed bag-of-words embedder stands in for it, and weights are built by hand
+(or read from the packaged file, when it is there, only to check that it loads). The lexical
+features read synonyms from the packaged model's word-piece table unless a test gives its own.
 """
 
 from __future__ import annotations
@@ -153,6 +154,15 @@ def test_the_title_and_synonyms_count_for_the_coverage_in_context() -> None:
     assert alone["cover_title"].tolist() == pytest.approx(alone["cover_idf"].tolist())
     with pytest.raises(ValueError, match="titles has 1 values for 3 sentences"):
         F.lexical_features(question, sentences, titles[:1], synonyms)
+
+
+def test_the_packaged_synonyms_count_without_titles_too() -> None:
+    """The default synonyms (the packaged model's word-piece table): "dead" stands for "died"."""
+    sentences = ["A total of 39 are confirmed dead.", "The roof fell in."]
+    x = F.lexical_features("How many people died?", sentences)
+    col = {name: x[:, i] for i, name in enumerate(F.LEXICAL_FEATURE_NAMES)}
+    assert col["cover_idf"].tolist() == [0.0, 0.0]
+    assert col["cover_title"][0] > 0.0 == col["cover_title"][1]
 
 
 @pytest.mark.parametrize("word", ["seventeen", "sixteen-year-old", "ninety", "35", "two"])
