@@ -72,11 +72,13 @@ _PHRASE_STOP = frozenset(
     found met led fell rose spent sent brought eaten given taken seen known shown done gone born written chosen
     driven broken stolen sworn thrown grown drawn beaten hidden risen fallen
     fought caught taught sought thought struck stood flew drew grew knew threw wrote rode drove chose broke
-    spoke stole froze wore swore tore shook ate hit hurt cut shot quit fled bled fed sped meant lent built
-    dealt felt slept swept wept lit sat won dug hung stuck swung sang rang sank drank swam ran came overcame
-    forgave laid bound wound
+    spoke stole froze wore swore tore shook ate hurt fled bled sped meant built dealt slept swept wept dug
+    swung sang rang sank drank swam overcame forgave laid
     """.split()
 )
+# Past tenses that are also nouns or adjectives ("hit singles", "cut diamonds", "the funds rate"): they
+# end the phrase only after a word of it ("How many people hit …" but "How many hit singles …").
+_AMBIGUOUS_PAST = frozenset("hit cut shot quit lent lit sat felt stuck hung bound wound fed".split())
 _DETERMINERS = frozenset("the a an his her its their this that".split())
 _NAMING_VERBS = frozenset("called known named titled dubbed nicknamed".split())
 # Words that name a kind of answer, a unit or a quality rather than what is asked about: "How many
@@ -159,9 +161,11 @@ def _past_determiner(words: Sequence[str], at: int) -> int:
 
 def _phrase(words: Sequence[str], start: int, limit: int = 3) -> list[str]:
     """The words from ``start`` up to the first that ends such a phrase, at most ``limit``."""
-    out = []
+    out: list[str] = []
     for word in words[start : start + limit]:
         if word in _PHRASE_STOP or word in _NAMING_VERBS or word.endswith("ed") or "'" in word:
+            break
+        if out and word in _AMBIGUOUS_PAST:
             break
         out.append(word)
         if word in _KINDS:  # "How many people live there?": the kind is the phrase's head

@@ -73,6 +73,8 @@ def test_what_a_question_asks_for_must_stand_with_its_names(lexical: LexicalInde
         ("How many people died in the fire?", ()),
         ("How many firefighters fought the flames at Notre Dame?", ("firefighters",)),
         ("How many goals struck the post?", ("goals",)),
+        ("How many hit singles did she have?", ("hit", "singles")),  # a past tense that is also a noun
+        ("How many teams hit the target?", ()),
         ("How many people live in Ottersby Wick?", ()),
         ("What is his age?", ()),
         ("What is the name of Rishi Sunak's Brexit deal?", ()),
