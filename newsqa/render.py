@@ -54,7 +54,7 @@ _NO_DATES = "YYYY-MM-DD"
 DEMO_QUESTIONS = (
     "How many people died in the Magnitogorsk apartment building collapse?",
     "Who was elected Speaker of the 116th U.S. Congress?",
-    "What caused the escape room fire in Koszalin?",
+    "Which security firm found Facebook users' data left open on Amazon's cloud?",
     "Where did the SpaceX Crew Dragon capsule dock?",
 )
 

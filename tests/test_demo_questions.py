@@ -14,11 +14,13 @@ from tests_support import DEMO
 
 from assistant.api import Assistant
 from assistant.chat import Conversation
+from newsqa.render import DEMO_QUESTIONS
 
 pytestmark = pytest.mark.integration
 
 # The articles these questions are about, and some others to be wrong about.
-ARTICLES = ("Magnitogorsk", "Calicut", "Notre Dame", "escape room", "Delhi", "London Bridge", "pandemic")
+ARTICLES = ("Magnitogorsk", "Calicut", "Notre Dame", "escape room", "Delhi", "London Bridge", "pandemic",
+            "Pelosi", "UpGuard", "Crew Dragon")
 
 
 @pytest.fixture(scope="module")
@@ -84,3 +86,18 @@ def test_no_padding_from_other_stories(assistant: Assistant) -> None:
 def test_the_question_worded_as_the_article_is_answered(assistant: Assistant) -> None:
     answer = assistant.ask("How many people were confirmed dead after the Magnitogorsk apartment building collapse?")
     assert answer.is_answer and any("39" in s.text for s in answer.sentences), answer.sentences
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        pytest.param(DEMO_QUESTIONS[1], "Pelosi", marks=pytest.mark.xfail(
+            strict=True, reason="quotes the 116th Congress's women and the Speaker's rank, not Pelosi's election")),
+        (DEMO_QUESTIONS[2], "UpGuard"),
+        (DEMO_QUESTIONS[3], "International Space Station"),
+    ],
+)
+def test_the_apps_example_questions_are_answered(assistant: Assistant, question: str, answer: str) -> None:
+    """The chat's example questions (the first, Magnitogorsk's, is the strict expected failure above)."""
+    found = assistant.ask(question)
+    assert found.is_answer and any(answer in s.text for s in found.sentences), found.sentences
