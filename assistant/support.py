@@ -76,7 +76,7 @@ _PHRASE_STOP = frozenset(
     swung sang rang sank drank swam overcame forgave laid
     """.split()
 )
-# Past tenses that are also nouns or adjectives ("hit singles", "cut diamonds", "the funds rate"): they
+# Past tenses that are also nouns or adjectives ("hit singles", "cut diamonds", "the Fed funds rate"): they
 # end the phrase only after a word of it ("How many people hit …" but "How many hit singles …").
 _AMBIGUOUS_PAST = frozenset("hit cut shot quit lent lit sat felt stuck hung bound wound fed".split())
 _DETERMINERS = frozenset("the a an his her its their this that".split())
