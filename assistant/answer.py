@@ -155,6 +155,7 @@ def build_answer(
     order_scores: np.ndarray | None = None,
     may_quote: Sequence[bool] | None = None,
     min_later: float = 0.0,
+    pooled: bool = False,
 ) -> Answer:
     """The best ``max_sentences`` sentences by score, questions aside (their scores go to the
     sentences replying to them: :func:`answered_in_turn`), near-duplicates merged (the merged ones
@@ -165,7 +166,9 @@ def build_answer(
     Each sentence's score, and the confidence (the best sentence's), come from ``scores``.
     ``may_quote``, when given, says which sentences may be quoted at all: the others are scored
     but never shown, as questions are. A sentence after the best one is quoted only when its score
-    reaches ``min_later``."""
+    reaches ``min_later``. ``pooled``: the confidence is the best score of all the sentences that may
+    be quoted, and the best sentence is the first of ``order_scores`` outright (a reader that
+    orders the sentences while the scorer says whether any answers)."""
 
     quotable = [i for i, c in enumerate(found) if not c.asks and (may_quote is None or may_quote[i])]
 
@@ -178,9 +181,10 @@ def build_answer(
     order_scores = None if order_scores is None else _lent(order_scores, replies)
 
     order = by(scores)
+    best_score = float(scores[order[0]]) if order else 0.0
     if order_scores is not None and order:
         ordered = by(order_scores)
-        best = next((i for i in ordered if scores[i] >= min_confidence), order[0])
+        best = ordered[0] if pooled else next((i for i in ordered if scores[i] >= min_confidence), order[0])
         order = [best, *(i for i in ordered if i != best)]
     if follow_scores is not None and order:
         order = [order[0], *(i for i in by(follow_scores) if i != order[0])]
@@ -200,7 +204,7 @@ def build_answer(
         picked.append(AnswerSentence(found[i].span.sentence, _citation(found[i]), float(scores[i]), others))
         if len(picked) == max_sentences:
             break
-    confidence = picked[0].score if picked else 0.0
+    confidence = (best_score if pooled else picked[0].score) if picked else 0.0
     is_answer = bool(picked) and confidence >= min_confidence
     return Answer(
         question=question,

@@ -241,11 +241,16 @@ class Assistant:
             # own words alone ("How old is he?") say too little to be sure of any sentence: the
             # confidence may be the one read with the context. The reader reads the question with
             # its context: where it rereads, its probability is the confidence.
-            in_context = scores
-            scores = 0.5 * scores + 0.5 * self._score(asked.text, found, hits)
-            if self.settings.followup_context_confidence and not self._reads:
+            in_context, own = scores, self.settings.followup_own_weight
+            scores = (1 - own) * scores + own * self._score(asked.text, found, hits)
+            if self.settings.followup_context_confidence and not (self._reads and self.settings.reader_confidence):
                 confidences = np.maximum(in_context, scores)
-        scores = self._read(query, found, scores)
+        # The reader's probabilities are the scores, or (reader_confidence off) only the order: then
+        # whether to answer stays the scorer's, read off its best sentence.
+        read = self._read(query, found, scores)
+        orders_only = self._reads and not self.settings.reader_confidence
+        if not orders_only:
+            scores = read
         if self.settings.rerank and hits:
             hits = _rerank(hits, found, scores, len(hits))
         covered = support is None or support.coverage >= self.settings.min_coverage
@@ -256,7 +261,8 @@ class Assistant:
         # stays the chosen sentence's own score), and the sentences after the best one rather come
         # from articles on the question's subject.
         factors = self.retriever.date_factors([c.hit.date for c in found], filters)
-        ranked = scores if factors is None else (scores * factors).astype(scores.dtype)
+        ranked = read if orders_only else scores
+        ranked = ranked if factors is None else (ranked * factors).astype(ranked.dtype)
         if confidences is not None:
             scores = confidences.astype(scores.dtype)
         ranked = typed_order(
@@ -272,7 +278,7 @@ class Assistant:
         may_quote = None if unstated is None else [not u for u in unstated]
         answer = build_answer(
             question, query, found, scores, hits, self.settings.max_sentences, threshold, follow, ranked,
-            may_quote, self.settings.min_later_confidence,
+            may_quote, self.settings.min_later_confidence, pooled=orders_only,
         )
         if not answer.is_answer and not covered and support is not None:
             answer = replace(answer, uncovered_terms=support.missing)

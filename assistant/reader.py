@@ -41,6 +41,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_DIR = Path(__file__).resolve().parent / "weights"
 WEIGHTS_FILE = "reader.safetensors"
 META_FILE = "reader.json"
+QUESTION_SHARE = 0.75  # of the tokens read, at most this many the question's
 FORMAT = "question [SEP] sentence [SEP] title; v1"
 MAX_LENGTH = 96  # tokens: a question and a news sentence rarely need more, and cost grows with length
 FROZEN = "bert.embeddings.word_embeddings.weight"
@@ -78,12 +79,22 @@ def pair_text(question: str, sentence: str, title: str | None) -> tuple[str, str
 
 
 def encode(tokenizer: Any, triples: Sequence[tuple[str, str, str | None]], max_length: int = MAX_LENGTH) -> Any:
-    """Torch tensors of ``(question, sentence, title)`` triples, padded to the longest."""
+    """Torch tensors of ``(question, sentence, title)`` triples, padded to the longest. The sentence
+    is cut to fit; a question so long that no sentence would (over :data:`QUESTION_SHARE` of
+    ``max_length``) is cut first."""
     texts = [pair_text(*t) for t in triples]
+    longest = int(max_length * QUESTION_SHARE)
+    questions = [_cut(tokenizer, a, longest) for a, _ in texts]
     return tokenizer(
-        [a for a, _ in texts], [b for _, b in texts], truncation="only_second", max_length=max_length,
+        questions, [b for _, b in texts], truncation="only_second", max_length=max_length,
         padding=True, return_tensors="pt",
     )
+
+
+def _cut(tokenizer: Any, text: str, tokens: int) -> str:
+    """``text`` up to the end of its ``tokens``-th word piece."""
+    offsets = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+    return text if len(offsets) <= tokens else text[: offsets[tokens - 1][1]]
 
 
 def combination_features(logits: np.ndarray, scores: np.ndarray) -> np.ndarray:

@@ -1,6 +1,7 @@
 """Check the shipped reader on sets it never trained on, beside the scorer alone, in one run.
 
     python scripts/check_reader.py [--data ../shared/data] [--limit N] [--top-n N ...] [--typed W ...]
+                                   [--reader DIR]
 
 RealtimeQA 2023 (the check; never trained or tuned on), or with ``--year 2022`` the fifth of 2022's
 questions held out of training (where settings such as ``--top-n`` are chosen): each question's candidates are the
@@ -77,9 +78,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="also order the scorer's best sentences by the kind of answer asked for, with these "
                              "weights (AskSettings.typed_weight)")
     parser.add_argument("--no-reader", action="store_true", help="the scorer (and --typed) only")
+    parser.add_argument("--reader", type=Path, help="the reader's folder (default: the shipped one)")
     args = parser.parse_args(argv)
     scorer = SentenceScorer.load()
-    reader = None if args.no_reader else Reader.load()
+    reader = None if args.no_reader else Reader.load(args.reader)
     tops = [] if reader is None else args.top_n or [reader.top_n]
 
     t0 = time.time()

@@ -2,12 +2,15 @@
 
     python scripts/measure_rules.py --index DIR --questions FILE [--unanswerable FILE ...]
                                     [--conversations FILE] [--limit N]
+    python scripts/measure_rules.py --index DIR --conversations FILE --conversations-only
 
 Asks every question of the sets once per variant of ``AskSettings`` (the default, then each rule
 turned off or moved one at a time) and prints, per variant: answer@1 and answer@3 and the share
 abstained on the answerable questions, the share declined of each unanswerable set, and the
-follow-up answer@3 of the conversations. The model and the reader are loaded once and shared by
-every variant. Tune on the demo's user-worded sets and RealtimeQA 2022, never on 2023.
+answer@3 of the conversations' first turns and follow-ups (with ``--conversations-only``: the
+conversations alone, with the follow-ups' answer@1 and share abstained too). The model and the
+reader are loaded once and shared by every variant. Tune on the demo's user-worded sets and
+RealtimeQA 2022, never on 2023.
 """
 
 from __future__ import annotations
@@ -33,6 +36,9 @@ VARIANTS: dict[str, dict[str, object]] = {
     "no reader, uncovered 0.3": {"reader": False, "uncovered_min_confidence": 0.3},
     "reader": {"reader": True},
     "reader, uncovered 0.2": {"reader": True, "uncovered_min_confidence": 0.2},
+    "reader orders": {"reader": True, "reader_confidence": False},
+    "reader orders, top 8": {"reader": True, "reader_confidence": False, "read_sentences": 8},
+    "reader orders, untyped": {"reader": True, "reader_confidence": False, "typed_weight": 0.0},
     "no known-words rule": {"require_known_words": False},
     "no known-names rule": {"require_known_names": False},
     "no coverage rules": {"min_coverage": 0.0},
@@ -60,6 +66,10 @@ VARIANTS: dict[str, dict[str, object]] = {
         "synonym_threshold": 0.45, "kind_words_count": False, "uncovered_min_confidence": 0.2},
     "off-subject best": {"off_subject_best": True},
     "follow-ups: the mean's confidence": {"followup_context_confidence": False},
+    "follow-ups: own words 0.4": {"followup_own_weight": 0.4},
+    "follow-ups: own words 0.5": {"followup_own_weight": 0.5},
+    "follow-ups: own words 0.6": {"followup_own_weight": 0.6},
+    "follow-ups: own words 0.7": {"followup_own_weight": 0.7},
     "no synonyms": {"synonym_threshold": 0.0},
     "uncovered 0.3": {"uncovered_min_confidence": 0.3},
     "synonyms 0.45, off-subject best": {"synonym_threshold": 0.45, "off_subject_best": True},
@@ -79,34 +89,49 @@ VARIANTS: dict[str, dict[str, object]] = {
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--index", type=Path, required=True)
-    parser.add_argument("--questions", type=Path, required=True)
+    parser.add_argument("--questions", type=Path, help="answerable questions (required unless --conversations-only)")
     parser.add_argument("--unanswerable", type=Path, nargs="*", default=[])
     parser.add_argument("--conversations", type=Path)
+    parser.add_argument("--conversations-only", action="store_true", help="measure the conversations alone")
     parser.add_argument("--limit", type=int)
     parser.add_argument("--variants", nargs="*", choices=list(VARIANTS), default=list(VARIANTS))
     args = parser.parse_args(argv)
-    questions = load_questions(args.questions)[: args.limit]
-    unanswerable = {p.name: load_unanswerable(p)[: args.limit] for p in args.unanswerable}
+    if args.conversations_only and args.conversations is None:
+        parser.error("--conversations-only needs --conversations")
+    if not args.conversations_only and args.questions is None:
+        parser.error("--questions is required (or --conversations-only)")
+    questions = [] if args.conversations_only else load_questions(args.questions)[: args.limit]
+    unanswerable = {} if args.conversations_only else {
+        p.name: load_unanswerable(p)[: args.limit] for p in args.unanswerable
+    }
     conversations = load_conversations(args.conversations)[: args.limit] if args.conversations else None
     reader = Reader.load()
     base = Assistant.load(args.index, reader=reader)
     print(f"index {args.index}: {len(questions)} questions, "
           + ", ".join(f"{n} {len(u)}" for n, u in unanswerable.items()), flush=True)
-    header = ["variant", "answer@1", "answer@3", "abstained"] + [f"declined {n}" for n in unanswerable]
+    header = ["variant"]
+    if questions:
+        header += ["answer@1", "answer@3", "abstained"] + [f"declined {n}" for n in unanswerable]
     if conversations is not None:
         header += ["conv first @3", "conv follow-up @3"]
+        if args.conversations_only:
+            header += ["conv follow-up @1", "conv abstained"]
     print(" | ".join(header), flush=True)
     for name in args.variants:
         settings = dataclasses.replace(AskSettings(), **VARIANTS[name])  # type: ignore[arg-type]
         base.settings = settings
         base.reader = reader if settings.reader else None
-        q = evaluate_questions(base, questions).metrics
-        row = [name, f"{q['answer@1']:.3f}", f"{q['answer@3']:.3f}", f"{q['abstain_rate']:.3f}"]
+        row = [name]
+        if questions:
+            q = evaluate_questions(base, questions).metrics
+            row += [f"{q['answer@1']:.3f}", f"{q['answer@3']:.3f}", f"{q['abstain_rate']:.3f}"]
         for u in unanswerable.values():
             row.append(f"{evaluate_unanswerable(base, u).metrics['abstain_rate']:.3f}")
         if conversations is not None:
             c = evaluate_conversations(base, conversations, Conversation).metrics
-            row += [f"{c.get('answer@3_turn1', float('nan')):.3f}", f"{c.get('answer@3_followup', float('nan')):.3f}"]
+            keys = ["answer@3_turn1", "answer@3_followup"]
+            keys += ["answer@1_followup", "abstain_rate_followup"] if args.conversations_only else []
+            row += [f"{c.get(k, float('nan')):.3f}" for k in keys]
         print(" | ".join(row), flush=True)
     return 0
 

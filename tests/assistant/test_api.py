@@ -357,6 +357,25 @@ def test_a_follow_ups_confidence_is_read_with_its_context(tmp_path: Path) -> Non
     assert read.sentences[0].citation.article_id == "f"
 
 
+def test_a_follow_ups_own_words_weigh_as_much_as_set(tmp_path: Path) -> None:
+    from assistant.records import AskSettings
+    from tests.assistant.conftest import OverlapScorer
+
+    embedder = _indexed(tmp_path, _FITTON)
+
+    def best(own: float) -> str:
+        settings = AskSettings(min_confidence=0.0, followup_own_weight=own)
+        answer = _follow_up(Assistant.load(tmp_path / "ix", settings, embedder=embedder, scorer=OverlapScorer()))
+        return answer.sentences[0].text
+
+    # read with its own words alone, "How old is he?" matches the weather's "old bridge";
+    # with the context alone, the geologist's story comes first
+    assert best(1.0) == "The old bridge held."
+    assert "Fitton" in best(0.0)
+    with pytest.raises(ValueError, match="followup_own_weight"):
+        AskSettings(followup_own_weight=1.5)
+
+
 def test_where_the_reader_rereads_a_follow_up_its_probability_is_the_confidence(tmp_path: Path) -> None:
     from assistant.records import AskSettings
     from tests.assistant.conftest import LengthReader, OverlapScorer
@@ -368,3 +387,37 @@ def test_where_the_reader_rereads_a_follow_up_its_probability_is_the_confidence(
     answer = _follow_up(qa)
     best = answer.sentences[0]
     assert answer.confidence == best.score == pytest.approx(1 / (1 + np.exp(-(len(best.text) / 10.0 - 2.0))))
+
+
+def test_a_reader_that_only_orders_leaves_whether_to_answer_to_the_scorer(tmp_path: Path) -> None:
+    from assistant.records import AskSettings
+    from tests.assistant.conftest import LengthReader, OverlapScorer
+
+    embedder = _indexed(tmp_path, [
+        {"id": "f", "title": "Geologist sentenced", "date": "2022-06-06", "source": "Wire",
+         "text": "Jim Fitton, a British geologist, was sentenced in Iraq. His family, who live in Bath and "
+                 "have campaigned for months with the help of their local member of parliament, said he is unwell."},
+    ])
+    question = "Which British geologist was sentenced in Iraq?"
+    short, long = "Jim Fitton, a British geologist, was sentenced in Iraq.", "His family, who live in Bath"
+    scorer = OverlapScorer()
+    best = float(scorer.score(question, [short])[0])
+
+    def ask(**settings: object):  # type: ignore[no-untyped-def]
+        qa = Assistant.load(tmp_path / "ix", AskSettings(reader=True, typed_weight=0.0, **settings),  # type: ignore[arg-type]
+                            embedder=embedder, scorer=scorer, reader=LengthReader(top_n=50))
+        try:
+            return qa.ask(question)
+        finally:
+            qa.close()
+
+    # the reader (the stand-in prefers long sentences) puts the long one first; each sentence keeps
+    # the scorer's score, and the confidence is the scorer's best, the short sentence's
+    ordered = ask(reader_confidence=False, min_confidence=best - 0.01)
+    assert ordered.is_answer and ordered.sentences[0].text.startswith(long)
+    assert ordered.sentences[0].score < best == pytest.approx(ordered.confidence)
+    assert ordered.sentences[1].text == short
+    # a threshold above the scorer's best declines, whatever the reader's probabilities
+    assert not ask(reader_confidence=False, min_confidence=best + 0.01).is_answer
+    read = ask(reader_confidence=True, min_confidence=best + 0.01)
+    assert read.is_answer and read.sentences[0].text.startswith(long) and read.confidence > best

@@ -117,3 +117,18 @@ def test_the_packaged_reader_reads_the_answer_not_the_words(tmp_path: Path) -> N
     question, sentences, title = MAGNITOGORSK
     logits = R.Reader.load(cache=tmp_path).logits(question, sentences, [title] * 3)
     assert int(np.argmax(logits)) == 0, logits
+
+
+def test_a_question_too_long_for_any_sentence_is_cut_not_an_error() -> None:
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(R.base_path()))
+    question = "Which " + "very long words about the fire in the old town hall " * 20 + "?"
+    enc = R.encode(tokenizer, [(question, "A short sentence.", "Its title"), ("Who won?", "The home side won.", None)])
+    ids = enc["input_ids"]
+    assert ids.shape[1] <= R.MAX_LENGTH
+    # the long question keeps its first word pieces and leaves room for the whole sentence
+    text = tokenizer.decode(ids[0], skip_special_tokens=True)
+    assert text.startswith("which very long words") and text.endswith("a short sentence. its title")
+    # a question that fits is read whole, as before
+    assert tokenizer.decode(ids[1], skip_special_tokens=True) == "who won? the home side won."
