@@ -235,6 +235,9 @@ class Assistant:
         found = candidates(hits)
         scores = self._score(query, found, hits)
         confidences = None
+        # The reader's probabilities are the scores, or (reader_confidence off) only the order: then
+        # whether to answer stays the scorer's, read off its best sentence.
+        orders_only = self._reads and not self.settings.reader_confidence
         if query != asked.text:
             # A follow-up: the context found the passages, but the sentence must answer what was
             # asked now, so the new question's own words count as much again in the order. Its
@@ -243,12 +246,9 @@ class Assistant:
             # its context: where it rereads, its probability is the confidence.
             in_context, own = scores, self.settings.followup_own_weight
             scores = (1 - own) * scores + own * self._score(asked.text, found, hits)
-            if self.settings.followup_context_confidence and not (self._reads and self.settings.reader_confidence):
+            if self.settings.followup_context_confidence and (orders_only or not self._reads):
                 confidences = np.maximum(in_context, scores)
-        # The reader's probabilities are the scores, or (reader_confidence off) only the order: then
-        # whether to answer stays the scorer's, read off its best sentence.
         read = self._read(query, found, scores)
-        orders_only = self._reads and not self.settings.reader_confidence
         if not orders_only:
             scores = read
         if self.settings.rerank and hits:

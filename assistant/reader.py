@@ -84,9 +84,9 @@ def encode(tokenizer: Any, triples: Sequence[tuple[str, str, str | None]], max_l
     ``max_length``) is cut first."""
     texts = [pair_text(*t) for t in triples]
     longest = int(max_length * QUESTION_SHARE)
-    questions = [_cut(tokenizer, a, longest) for a, _ in texts]
+    cut = {a: _cut(tokenizer, a, longest) for a in dict.fromkeys(a for a, _ in texts)}  # one question, many sentences
     return tokenizer(
-        questions, [b for _, b in texts], truncation="only_second", max_length=max_length,
+        [cut[a] for a, _ in texts], [b for _, b in texts], truncation="only_second", max_length=max_length,
         padding=True, return_tensors="pt",
     )
 
@@ -240,26 +240,17 @@ def _merged(weights: Path) -> tuple[Any, Any]:
 
 
 def _runnable(weights: Path, digest: str, onnx: bool, cache: Path | None) -> tuple[Any, Any]:
-    from index.embed import _threads, cache_dir
+    from index.embed import cache_dir
 
     cache = cache or cache_dir()
     path = cache / f"reader-{digest[:16]}.onnx"
     if onnx:
         try:
-            import onnxruntime
             from transformers import AutoTokenizer
 
             if not path.is_file():
                 _export(weights, path)
-            options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = _threads()
-            session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-            names = [i.name for i in session.get_inputs()]
-
-            def run(enc: dict[str, np.ndarray]) -> np.ndarray:
-                return session.run(None, {n: enc[n].astype(np.int64) for n in names})[0]
-
-            return AutoTokenizer.from_pretrained(str(base_path())), run
+            return AutoTokenizer.from_pretrained(str(base_path())), onnx_runner(path)
         except Exception:
             logger.warning("could not run the reader with onnxruntime; reading with torch", exc_info=True)
     import torch
@@ -271,6 +262,23 @@ def _runnable(weights: Path, digest: str, onnx: bool, cache: Path | None) -> tup
             return model(**{k: torch.from_numpy(v) for k, v in enc.items()}).logits.numpy()
 
     return tokenizer, run_torch
+
+
+def onnx_runner(path: Path) -> Any:
+    """A function from encoded inputs (numpy) to logits, running the ONNX model at ``path`` on onnxruntime."""
+    import onnxruntime
+
+    from index.embed import _threads
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = _threads()
+    session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    names = [i.name for i in session.get_inputs()]
+
+    def run(enc: dict[str, np.ndarray]) -> np.ndarray:
+        return session.run(None, {n: enc[n].astype(np.int64) for n in names})[0]
+
+    return run
 
 
 def _export(weights: Path, path: Path) -> None:

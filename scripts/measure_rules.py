@@ -67,7 +67,6 @@ VARIANTS: dict[str, dict[str, object]] = {
     "off-subject best": {"off_subject_best": True},
     "follow-ups: the mean's confidence": {"followup_context_confidence": False},
     "follow-ups: own words 0.4": {"followup_own_weight": 0.4},
-    "follow-ups: own words 0.5": {"followup_own_weight": 0.5},
     "follow-ups: own words 0.6": {"followup_own_weight": 0.6},
     "follow-ups: own words 0.7": {"followup_own_weight": 0.7},
     "no synonyms": {"synonym_threshold": 0.0},

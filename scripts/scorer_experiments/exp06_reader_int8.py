@@ -28,7 +28,7 @@ from train_reader import answer_at  # noqa: E402
 
 from assistant import reader as R  # noqa: E402
 from assistant.score import SentenceScorer  # noqa: E402
-from index.embed import _threads, cache_dir  # noqa: E402
+from index.embed import cache_dir  # noqa: E402
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -37,7 +37,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--year", type=int, choices=(2022, 2023), default=2022)
     parser.add_argument("--limit", type=int)
     args = parser.parse_args(argv)
-    import onnxruntime
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     float_reader = R.Reader.load(args.reader)
@@ -47,14 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         target = Path(tmp) / "reader-int8.onnx"
         quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
         print(f"ONNX file: {source.stat().st_size / 2**20:.0f} MiB float, {target.stat().st_size / 2**20:.0f} MiB int8")
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = _threads()
-        session = onnxruntime.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
-    names = [i.name for i in session.get_inputs()]
-
-    def run(enc: dict[str, np.ndarray]) -> np.ndarray:
-        return session.run(None, {n: enc[n].astype(np.int64) for n in names})[0]
-
+        run = R.onnx_runner(target)  # the session holds the model: the file may go
     int8_reader = R.Reader(run, float_reader.tokenizer, float_reader.combination, float_reader.top_n)
     groups = candidate_groups(DEFAULT_DATA, args.year)
     if args.year == 2022:
